@@ -1,0 +1,1 @@
+"""Conformance suite: checks any backprop implementation against the reference."""

@@ -1,0 +1,74 @@
+"""Checks at the boundary: every array is named, expected and given shapes are said.
+
+Nothing here broadcasts, squeezes or reshapes.  Checked arrays are returned as
+float64 arrays; the caller's arrays are never modified.
+"""
+from __future__ import annotations
+
+from typing import Sequence, Tuple
+
+import numpy as np
+
+from reference.network import Network, Params
+
+__all__ = ["check_array", "check_params", "check_data", "check_inputs"]
+
+
+def check_array(name: str, value, expected_shape: Tuple[int, ...], context: str = "") -> np.ndarray:
+    """``value`` as a float64 array of exactly ``expected_shape``, all finite, or ValueError."""
+    where = f" for {context}" if context else ""
+    if value is None:
+        raise ValueError(f"{name} is None; expected an array of shape {expected_shape}{where}")
+    arr = np.asarray(value)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise ValueError(f"{name} must hold real numbers, got dtype {arr.dtype}{where}")
+    if arr.shape != tuple(expected_shape):
+        raise ValueError(
+            f"{name} has shape {arr.shape}; expected {tuple(expected_shape)}{where}"
+        )
+    arr = arr.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(arr)):
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise ValueError(f"{name} has a non-finite value {arr[bad]} at index {bad}{where}")
+    return arr
+
+
+def check_params(net: Network, params: Params, name: str = "params") -> Params:
+    """Validated float64 copy-free view of ``params``: a list of L (W^l, b^l) pairs."""
+    if isinstance(params, np.ndarray) or not isinstance(params, Sequence):
+        raise ValueError(f"{name} must be a list of (W, b) pairs, got {type(params).__name__}")
+    if len(params) != net.L:
+        raise ValueError(
+            f"{name} has {len(params)} (W, b) pairs; expected {net.L}, one per layer of {net}"
+        )
+    checked: Params = []
+    for l, pair in enumerate(params, start=1):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"{name}[{l - 1}] (layer {l}) must be a (W, b) pair, got {type(pair).__name__}")
+        n_out, n_in = net.weight_shape(l)
+        W = check_array(f"W^{l} ({name}[{l - 1}][0])", pair[0], (n_out, n_in),
+                        f"{net}: W^l is (n_l, n_(l-1))")
+        b = check_array(f"b^{l} ({name}[{l - 1}][1])", pair[1], (n_out,),
+                        f"{net}: b^l is (n_l,)")
+        checked.append((W, b))
+    return checked
+
+
+def check_inputs(net: Network, X) -> np.ndarray:
+    """X as a float64 array of shape (n_0, N), N >= 1, samples as columns."""
+    arr = np.asarray(X) if X is not None else None
+    if arr is None or arr.ndim != 2 or arr.shape[0] != net.n(0) or arr.shape[1] < 1:
+        given = None if arr is None else arr.shape
+        raise ValueError(
+            f"X has shape {given}; expected ({net.n(0)}, N) with N >= 1 "
+            f"(n_0 = {net.n(0)} inputs, samples as columns) for {net}"
+        )
+    return check_array("X", arr, arr.shape, str(net))
+
+
+def check_data(net: Network, X, Y) -> Tuple[np.ndarray, np.ndarray]:
+    """(X, Y) as float64 arrays of shapes (n_0, N) and (n_L, N)."""
+    X = check_inputs(net, X)
+    N = X.shape[1]
+    Y = check_array("Y", Y, (net.n(net.L), N), f"{net} with N = {N} samples as columns")
+    return X, Y
