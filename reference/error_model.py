@@ -16,8 +16,14 @@ Forward, with e(.) the bound on the absolute error of a computed quantity:
 
 (the +2 covers rounding of the stored inputs when the working dtype is not
 float64), and e(a^0) = u |X| when inputs are rounded to the working dtype.
-Since |sigma''| <= sigma', the computed sigma'(z^l) has
-e(sigma'(z^l)) <= sigma'(z^l) (e(z^l) + c_s u).  Backward:
+Since |sigma''| <= sigma', sigma'(z^l) computed from z has error at most
+sigma'(z^l) (e(z^l) + c_s u); computed as a^l (1 - a^l), the documents' way,
+it also inherits the absolute error of a^l, which near saturation is far
+larger relative to sigma' (about u e^|z|).  Both ways are correct code, so
+
+    e(s^l) = sigma'(z^l) (e(z^l) + c_s u) + e(a^l).
+
+Backward:
 
     BP1  e(delta^L) = [e(a^L) + u |a^L - y|] s^L + |a^L - y| e(s^L) + u |delta^L|
     BP2  e(delta^l) = [gamma_{n_{l+1}} |W^{l+1}|^T |delta^{l+1}| + |W^{l+1}|^T e(delta^{l+1})] s^l
@@ -40,7 +46,8 @@ from reference.forward import activation_prime, forward_unchecked
 from reference.network import Network, Params
 from reference.validation import check_data, check_params
 
-__all__ = ["unit_roundoff", "gamma", "gradient_error_bound", "SAFETY", "SIGMA_ROUNDINGS"]
+__all__ = ["unit_roundoff", "gamma", "gradient_error_bound", "loss_error_bound", "SAFETY",
+           "SIGMA_ROUNDINGS"]
 
 SAFETY = 2.0
 SIGMA_ROUNDINGS = 8.0
@@ -59,6 +66,40 @@ def gamma(n: int, u: float) -> float:
     return nu / (1.0 - nu)
 
 
+def _forward_errors(net: Network, params: Params, X: np.ndarray, dtype):
+    """The float64 forward pass and the bounds e(a^l) (l = 0..L), e(z^l) (index l; e_z[0] unused)."""
+    u = unit_roundoff(dtype)
+    fp = forward_unchecked(net, params, X)
+    e_a = [u * np.abs(X) if np.dtype(dtype) != np.float64 else np.zeros_like(X)]
+    e_z = [None]
+    for l in range(1, net.L + 1):
+        W, b = params[l - 1]
+        g = gamma(net.n(l - 1) + 2, u)
+        ez = g * (np.abs(W) @ np.abs(fp.a(l - 1)) + np.abs(b)[:, None]) + np.abs(W) @ e_a[l - 1]
+        s = activation_prime(net, l, fp.z(l))
+        identity = l == net.L and net.output == "identity"
+        e_a.append(ez if identity else s * ez + SIGMA_ROUNDINGS * u * np.abs(fp.a(l)))
+        e_z.append(ez)
+    return fp, e_a, e_z
+
+
+def loss_error_bound(net: Network, params: Params, X, Y, *, dtype=np.float64) -> float:
+    """Bound on |computed - exact| C for C = (1/N) sum_i 1/2 ||a^L_i - y_i||^2 in ``dtype``.
+
+    e(C) = (1/N) sum [|r| (e(a^L) + u |r|) + e(a^L)^2 / 2] + gamma_{n_L N + 2} C, r = a^L - y,
+    times SAFETY.
+    """
+    params = check_params(net, params)
+    X, Y = check_data(net, X, Y)
+    u = unit_roundoff(dtype)
+    fp, e_a, _ = _forward_errors(net, params, X, dtype)
+    r = np.abs(fp.a(net.L) - Y) + (u * np.abs(Y) if np.dtype(dtype) != np.float64 else 0.0)
+    C = 0.5 * float(np.sum(r * r)) / X.shape[1]
+    e_aL = e_a[net.L]
+    e = float(np.sum(r * (e_aL + u * r) + 0.5 * e_aL * e_aL)) / X.shape[1] + gamma(r.size + 2, u) * C
+    return SAFETY * e + float(np.finfo(np.dtype(dtype)).tiny)
+
+
 def gradient_error_bound(net: Network, params: Params, X, Y, *, dtype=np.float64) -> Params:
     """Entrywise bounds [(E_W^l, E_b^l)] on |computed - exact| dC/dW^l, dC/db^l in ``dtype``.
 
@@ -68,25 +109,13 @@ def gradient_error_bound(net: Network, params: Params, X, Y, *, dtype=np.float64
     params = check_params(net, params)
     X, Y = check_data(net, X, Y)
     u = unit_roundoff(dtype)
-    rounded_inputs = np.dtype(dtype) != np.float64
-    fp = forward_unchecked(net, params, X)
+    fp, e_a, e_z = _forward_errors(net, params, X, dtype)
     L, N = net.L, X.shape[1]
-
-    e_a = [u * np.abs(X) if rounded_inputs else np.zeros_like(X)]
-    e_z = [None]
-    for l in range(1, L + 1):
-        W, b = params[l - 1]
-        g = gamma(net.n(l - 1) + 2, u)
-        ez = g * (np.abs(W) @ np.abs(fp.a(l - 1)) + np.abs(b)[:, None]) + np.abs(W) @ e_a[l - 1]
-        s = activation_prime(net, l, fp.z(l))
-        identity = l == L and net.output == "identity"
-        e_a.append(ez if identity else s * ez + SIGMA_ROUNDINGS * u * np.abs(fp.a(l)))
-        e_z.append(ez)
 
     def e_s(l: int) -> np.ndarray:
         if l == L and net.output == "identity":
             return np.zeros_like(fp.z(l))
-        return activation_prime(net, l, fp.z(l)) * (e_z[l] + SIGMA_ROUNDINGS * u)
+        return activation_prime(net, l, fp.z(l)) * (e_z[l] + SIGMA_ROUNDINGS * u) + e_a[l]
 
     r = fp.a(L) - Y
     s = activation_prime(net, L, fp.z(L))

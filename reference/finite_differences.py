@@ -21,6 +21,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from reference.error_model import loss_error_bound
 from reference.forward import loss_unchecked
 from reference.network import Network, Params
 from reference.params import flatten, unflatten
@@ -41,14 +42,21 @@ def _steps(theta: np.ndarray, scale: float) -> np.ndarray:
     return (theta + h) - theta
 
 
-def _central(f: Callable[[np.ndarray], float], theta: np.ndarray, h: np.ndarray) -> np.ndarray:
-    grad = np.empty_like(theta)
+def _central_with_size(f: Callable[[np.ndarray], float], theta: np.ndarray, h: np.ndarray):
+    """(D, F): central differences D_i and F_i = max(|f(theta + h_i e_i)|, |f(theta - h_i e_i)|)."""
+    grad, size = np.empty_like(theta), np.empty_like(theta)
     for i in range(theta.size):
         tp, tm = theta.copy(), theta.copy()
         tp[i] += h[i]
         tm[i] -= h[i]
-        grad[i] = (f(tp) - f(tm)) / (2.0 * h[i])
-    return grad
+        fp, fm = f(tp), f(tm)
+        grad[i] = (fp - fm) / (2.0 * h[i])
+        size[i] = max(abs(fp), abs(fm))
+    return grad, size
+
+
+def _central(f: Callable[[np.ndarray], float], theta: np.ndarray, h: np.ndarray) -> np.ndarray:
+    return _central_with_size(f, theta, h)[0]
 
 
 def central_difference(f: Callable[[np.ndarray], float], theta, *, step: Optional[float] = None) -> np.ndarray:
@@ -64,22 +72,28 @@ def richardson_difference(f: Callable[[np.ndarray], float], theta, *, step: Opti
     return (4.0 * _central(f, theta, h / 2.0) - _central(f, theta, h)) / 3.0
 
 
-def richardson_with_error(f: Callable[[np.ndarray], float], theta, *, step: Optional[float] = None):
+def richardson_with_error(f: Callable[[np.ndarray], float], theta, *, step: Optional[float] = None,
+                          f_error: Optional[float] = None):
     """(R, E): Richardson estimates R_i and a bound E_i on |R_i - df/dtheta_i|.
 
-    E_i = |R_i - D_i(h/2)| + 64 u |f| / h_i: the first term is the computed
-    size of the h^2 error that R removed (an over-estimate of R's remaining
-    O(h^4) error wherever the expansion holds), the second the rounding of the
-    four loss values divided by the step.  On badly conditioned points
+    E_i = |R_i - D_i(h/2)| + 3 e_i / h_i: the first term is the computed size of
+    the h^2 error that R removed (an over-estimate of R's remaining O(h^4)
+    error wherever the expansion holds); the second bounds rounding, since
+    each D(h) = (f+ - f-) / 2h errs by at most e / h and R = (4 D(h/2) - D(h)) / 3
+    by (8 + 1) e / (3 h).  e_i bounds the rounding error of one evaluation of f
+    near theta: ``f_error`` (the bound at theta; ``reference.error_model.
+    loss_error_bound`` for the reference loss, 0 if not given) plus 64 u times
+    the largest |f| met at the perturbed points of entry i, which covers the
+    change of the rounding error with the perturbation itself.  On badly conditioned points
     (saturated units, steep sigmoids) E grows honestly instead of the check
     raising false alarms.
     """
     theta = np.array(theta, dtype=np.float64)
     h = _steps(theta, RICHARDSON_STEP if step is None else step)
-    d_h, d_h2 = _central(f, theta, h), _central(f, theta, h / 2.0)
+    (d_h, size_h), (d_h2, size_h2) = _central_with_size(f, theta, h), _central_with_size(f, theta, h / 2.0)
     R = (4.0 * d_h2 - d_h) / 3.0
-    f0 = abs(f(theta))
-    E = np.abs(R - d_h2) + 64.0 * (EPS / 2) * max(f0, 1e-300) / h
+    e = (f_error or 0.0) + 64.0 * (EPS / 2) * np.maximum(size_h, size_h2)
+    E = np.abs(R - d_h2) + 3.0 * e / h
     return R, E
 
 
@@ -105,5 +119,6 @@ def numerical_gradient_with_error(net: Network, params: Params, X, Y):
     """(Richardson gradient, entrywise error bound), both in the structure of ``params``."""
     params = check_params(net, params)
     X, Y = check_data(net, X, Y)
-    R, E = richardson_with_error(loss_of_theta(net, X, Y), flatten(params))
+    e_f = loss_error_bound(net, params, X, Y)
+    R, E = richardson_with_error(loss_of_theta(net, X, Y), flatten(params), f_error=e_f)
     return unflatten(net, R), unflatten(net, E)
