@@ -1,0 +1,115 @@
+"""How far a correct float64 gradient may be from the exact one: a running error bound.
+
+The reference formulations all evaluate the same equations in float64 and differ only
+in the order of their sums, which the bound below does not depend on.  For every
+computed quantity q^ we carry E[q] >= |q^ - q| to first order in u = 2^-53, with
+gamma_k = k u / (1 - k u) (the error of any k-term sum or dot product, with or without
+FMA, in any order) and eta = 2^-1074 (the absolute error of one operation that
+underflows).  The inputs X, Y, W, b are exact (the vectors' point *is* the float64 point).
+
+Forward, l = 1..L (a^0 = x exact, E[a^0] = 0):
+
+    z^l_j = sum_k w^l_jk a^{l-1}_k + b^l_j
+    E[z^l_j] = sum_k |w^l_jk| E[a^{l-1}_k] + gamma_{n_{l-1}+1} (sum_k |w^l_jk| |a^{l-1}_k| + |b^l_j|)
+    E[a^l_j] = sigma'(z^l_j) E[z^l_j] + c_sigma u a^l_j + eta            (a^L = z^L if identity)
+    s^l_j = sigma'(z^l_j):   E[s^l_j] = s^l_j E[z^l_j] + c_sigma' u s^l_j + eta
+             (|sigma''| = sigma' |1 - 2 sigma| <= sigma'; s = 1, E = 0 for an identity output)
+
+sigma = 1/(1+e) or e/(1+e) and sigma' = e/((1+e)(1+e)), e = exp(-|z|): allowing exp 8u
+relative (libm and NumPy's SIMD exp are within a few ulp; one ulp is at most 2u), the
+formulas give c_sigma = 8 + 9 + 1 = 18 and c_sigma' = 8 + 9 + 9 + 1 + 1 = 28.
+
+Backward (per sample; r = a^L - y):
+
+    E[r] = E[a^L] + u |r|
+    BP1  E[delta^L] = |r| E[s^L] + s^L E[r] + u |delta^L| + eta
+    BP2  t = (W^{l+1})^T delta^{l+1}:
+         E[t_k] = sum_j |w_jk| E[delta^{l+1}_j] + gamma_{n_{l+1}} sum_j |w_jk| |delta^{l+1}_j|
+         E[delta^l] = |t| E[s^l] + s^l E[t] + u |delta^l| + eta
+    BP3  E[dC/db^l_j]  = (1/N) (sum_i E[delta^l_ij] + gamma_{N+1} sum_i |delta^l_ij|) + eta
+    BP4  E[dC/dW^l_jk] = (1/N) (sum_i (|delta^l_ij| E[a^{l-1}_ik] + |a^{l-1}_ik| E[delta^l_ij])
+                                + gamma_{N+2} sum_i |delta^l_ij| |a^{l-1}_ik|) + eta
+    C    E[C] = (1/N) sum_ij |r_ij| E[r_ij] + gamma_{N n_L + 3} C
+
+(the batch sums: one rounding per product, N - 1 per sum, one for the division by N).
+The bound returned is 2 E: the factor 2 covers the neglected O(u^2) terms and the use
+of computed magnitudes in place of exact ones.  Everything is evaluated with absolute
+values, so the bound of each entry scales with the magnitudes of the terms it sums
+(|delta| |a|, |w| |a|, ...), not with the entry itself: an entry that is small because
+its terms cancel gets the bound its terms warrant, and an entry whose terms are all
+tiny (a saturated unit far below the output) gets a tiny bound.
+"""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import numpy as np
+
+from reference.activations import sigmoid_prime
+from reference.forward import forward_unchecked
+from reference.network import Network, Params
+from reference.validation import check_data, check_params
+
+__all__ = ["U", "ETA", "C_SIGMA", "C_SIGMA_PRIME", "gamma", "gradient_error_bound"]
+
+U = 2.0 ** -53
+ETA = 2.0 ** -1074
+C_SIGMA = 18
+C_SIGMA_PRIME = 28
+SAFETY = 2.0
+
+
+def gamma(k: int) -> float:
+    """gamma_k = k u / (1 - k u): the relative error bound of a k-term sum or dot product."""
+    return k * U / (1.0 - k * U)
+
+
+def _forward_bounds(net: Network, params: Params, fp) -> Tuple[list, list, list]:
+    """E[a^l] (l = 0..L), s^l = sigma'(z^l) and E[s^l] (l = 1..L), each (n_l, N)."""
+    E_a, s, E_s = [np.zeros_like(fp.a(0))], [], []
+    for l, (W, b) in enumerate(params, start=1):
+        a_prev = np.abs(fp.a(l - 1))
+        E_z = np.abs(W) @ E_a[-1] + gamma(W.shape[1] + 1) * (np.abs(W) @ a_prev + np.abs(b)[:, None])
+        if l == net.L and net.output == "identity":
+            s.append(np.ones_like(E_z))
+            E_s.append(np.zeros_like(E_z))
+            E_a.append(E_z)
+        else:
+            sp = sigmoid_prime(fp.z(l))
+            s.append(sp)
+            E_s.append(sp * E_z + C_SIGMA_PRIME * U * sp + ETA)
+            E_a.append(sp * E_z + C_SIGMA * U * np.abs(fp.a(l)) + ETA)
+    return E_a, s, E_s
+
+
+def gradient_error_bound(net: Network, params: Params, X, Y) -> Tuple[float, Params]:
+    """(bound on |C^ - C|, [(bound on |dW^l^ - dW^l|, bound on |db^l^ - db^l|)]), entrywise.
+
+    Valid for any float64 evaluation of BP1-BP4 with batch averaging (every reference
+    formulation), whatever its summation order; see the module docstring.
+    """
+    params = check_params(net, params)
+    X, Y = check_data(net, X, Y)
+    N, L = X.shape[1], net.L
+    fp = forward_unchecked(net, params, X)
+    E_a, s, E_s = _forward_bounds(net, params, fp)
+    r = fp.a(L) - Y
+    E_r = E_a[L] + U * np.abs(r)
+    loss = 0.5 * np.sum(r * r) / N
+    loss_bound = np.sum(np.abs(r) * E_r) / N + gamma(N * net.n(L) + 3) * loss
+    delta = r * s[L - 1]
+    E_delta = np.abs(r) * E_s[L - 1] + s[L - 1] * E_r + U * np.abs(delta) + ETA
+    bounds: List = [None] * L
+    for l in range(L, 0, -1):
+        if l < L:
+            W_next = np.abs(params[l][0])
+            t = params[l][0].T @ delta
+            E_t = W_next.T @ E_delta + gamma(W_next.shape[0]) * (W_next.T @ np.abs(delta))
+            delta = t * s[l - 1]
+            E_delta = np.abs(t) * E_s[l - 1] + s[l - 1] * E_t + U * np.abs(delta) + ETA
+        a_prev, abs_delta = np.abs(fp.a(l - 1)), np.abs(delta)
+        E_W = (abs_delta @ E_a[l - 1].T + E_delta @ a_prev.T
+               + gamma(N + 2) * (abs_delta @ a_prev.T)) / N + ETA
+        E_b = (E_delta.sum(axis=1) + gamma(N + 1) * abs_delta.sum(axis=1)) / N + ETA
+        bounds[l - 1] = (SAFETY * E_W, SAFETY * E_b)
+    return float(SAFETY * loss_bound), bounds
