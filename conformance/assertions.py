@@ -4,13 +4,13 @@ check, the layer (from 1), the parameter and index, expected vs got, and the bou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 import numpy as np
 
 from reference.network import Network, Params
 
-__all__ = ["Mismatch", "mismatches", "assert_gradients_close", "assert_gradient_structure",
+__all__ = ["Mismatch", "mismatches", "count_mismatches", "assert_gradients_close", "assert_gradient_structure",
            "format_mismatch"]
 
 
@@ -38,14 +38,23 @@ def format_mismatch(m: Mismatch) -> str:
             f"got {m.got!r} (|diff| {abs(m.got - m.expected):.3g} > bound {m.bound:.3g})")
 
 
-def mismatches(got: Params, expected: Params, bound: Params) -> List[Mismatch]:
-    """Every entry with |got - expected| > bound (or a non-finite got), layer by layer, W before b."""
+def count_mismatches(got: Params, expected: Params, bound: Params) -> int:
+    """How many entries have |got - expected| > bound (or a non-finite got)."""
+    return int(sum(np.count_nonzero(~(np.abs(np.asarray(g, dtype=np.float64) - e) <= bd))
+                   for pg, pe, pb in zip(got, expected, bound) for g, e, bd in zip(pg, pe, pb)))
+
+
+def mismatches(got: Params, expected: Params, bound: Params, *, per_array: Optional[int] = None) -> List[Mismatch]:
+    """Every entry with |got - expected| > bound (or a non-finite got), layer by layer, W before b.
+
+    ``per_array`` keeps only the first that many of each array (for large networks).
+    """
     out: List[Mismatch] = []
     for l, ((gW, gb), (eW, eb), (bW, bb)) in enumerate(zip(got, expected, bound), start=1):
         for name, g, e, bd in (("W", gW, eW, bW), ("b", gb, eb, bb)):
             g = np.asarray(g, dtype=np.float64)
             bad = ~(np.abs(g - e) <= bd)          # NaN in got counts as bad
-            for idx in np.argwhere(bad):
+            for idx in np.argwhere(bad)[:per_array]:
                 idx = tuple(int(i) for i in idx)
                 out.append(Mismatch(l, name, idx, float(e[idx]), float(g[idx]), float(bd[idx])))
     return out

@@ -13,7 +13,9 @@ An implementation module exposes ``IMPLEMENTATION`` (one ``Implementation``) or
   a failure, not a skip;
 * optionally its own ``loss`` (and ``forward``), so the gradient can be checked
   against the loss the implementation itself reports;
-* its known failures (``KnownFailure``: a check id and a reason).
+* its known failures (``KnownFailure``: a check id, a prefix ending in ".",
+  or "*" for every check, and a reason);
+* optionally ``time_limit``: seconds allowed per call (default: the runner's).
 
 Native call signatures (all arrays in the implementation's own conventions):
 
@@ -24,7 +26,12 @@ Native call signatures (all arrays in the implementation's own conventions):
 
 ``params`` is a list with one entry per layer l = 1..L: a (W, b) pair, or W
 alone when the bias is folded in; with ``layout="flat"`` it is the flat list
-[W1, b1, W2, b2, ...] as in the forum question.
+[W1, b1, W2, b2, ...] as in the forum question.  A folded bias is the last
+column of W (out_in) or its last row (in_out); X is passed without a row of
+ones: an implementation that folds its bias appends the ones itself.
+
+An implementation that declares more than one output activation receives the
+one drawn as a keyword argument, ``gradient(params, X, Y, output="identity")``.
 """
 from __future__ import annotations
 
@@ -38,7 +45,7 @@ __all__ = ["Conventions", "Support", "KnownFailure", "Implementation", "implemen
 
 SAMPLES = ("columns", "rows")
 WEIGHTS = ("out_in", "in_out")
-BIASES = ("vector", "column", "folded")      # (n,), (n, 1), extra last column of W (last row if in_out)
+BIASES = ("vector", "column", "row", "folded")   # (n,), (n, 1), (1, n), extra last column of W (last row if in_out)
 REDUCTIONS = ("mean", "sum")
 LOSSES = ("half_sse", "mse")                 # 1/2 ||a - y||^2 per sample | mean of (a - y)^2 over all entries
 LAYOUTS = ("pairs", "flat")
@@ -124,16 +131,21 @@ class Implementation:
     known_failures: Tuple[KnownFailure, ...] = ()
     description: str = ""
     source: str = ""
+    time_limit: Optional[float] = None      # seconds per call; None: the runner's default
+    load_error: str = ""                    # set by discovery for a module that failed to load
+    unavailable: str = ""                   # set by discovery for an optional module that cannot run here
 
     def __post_init__(self) -> None:
+        if self.load_error or self.unavailable:
+            return
         if (self.gradient is None) == (self.train_step is None):
             raise ValueError(f"implementation {self.name!r} must declare exactly one of "
                              f"gradient= or train_step=")
 
     def known_failure(self, check: str) -> Optional[KnownFailure]:
-        """The declared known failure for ``check`` (exact id or a prefix ending in '.'), if any."""
+        """The declared known failure for ``check`` (exact id, a prefix ending in '.', or '*'), if any."""
         for kf in self.known_failures:
-            if kf.check == check or (kf.check.endswith(".") and check.startswith(kf.check)):
+            if kf.check in (check, "*") or (kf.check.endswith(".") and check.startswith(kf.check)):
                 return kf
         return None
 
@@ -141,7 +153,8 @@ class Implementation:
 def implementation(name: str, *, gradient: Optional[Callable] = None,
                    train_step: Optional[Callable] = None, loss: Optional[Callable] = None,
                    forward: Optional[Callable] = None, known_failures=(), description: str = "",
-                   support: Optional[Support] = None, **conventions_and_support) -> Implementation:
+                   support: Optional[Support] = None, time_limit: Optional[float] = None,
+                   source: str = "", **conventions_and_support) -> Implementation:
     """Declare an implementation in one call.
 
     Keyword arguments named like ``Conventions`` fields (samples, weights, bias,
@@ -171,4 +184,4 @@ def implementation(name: str, *, gradient: Optional[Callable] = None,
     return Implementation(name=name, gradient=gradient, train_step=train_step, loss=loss,
                           forward=forward, conventions=Conventions(**conv),
                           support=support or Support(**sup), known_failures=tuple(known_failures),
-                          description=description)
+                          description=description, time_limit=time_limit, source=source)

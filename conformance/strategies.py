@@ -8,7 +8,8 @@ batch that still shows it.
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence, Tuple
+from functools import lru_cache
+from typing import NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 from hypothesis import strategies as st
@@ -16,11 +17,16 @@ from hypothesis.extra import numpy as hnp
 
 from reference.network import Network, Params
 
-__all__ = ["Problem", "networks", "parameters", "batches", "problems", "chains", "SCALES"]
+__all__ = ["Problem", "networks", "parameters", "batches", "problems", "chains", "SCALES",
+           "LARGE_SCALES", "supported_networks", "problems_in", "permutations_of"]
 
 #: Parameter scales, ordered so that shrinking goes toward 1.0.  0.01 gives
 #: near-linear units; 10 and 30 saturate sigmoids (|z| in the hundreds).
 SCALES = (1.0, 0.1, 3.0, 0.01, 10.0, 30.0)
+
+#: Scales that reach |z| in the thousands: exp(-z) overflows float64 beyond
+#: |z| = 709 and float32 beyond 88.  Shrinks toward 1.0.
+LARGE_SCALES = (1.0, 30.0, 300.0)
 
 
 class Problem(NamedTuple):
@@ -57,6 +63,41 @@ def _unit_floats() -> st.SearchStrategy[float]:
         lambda x: 0.0 if abs(x) < 1e-12 else x)
 
 
+#: Arrays with more entries are drawn from a seed (numpy Generator) instead of entry by entry.
+ELEMENTWISE_LIMIT = 64
+
+
+@lru_cache(maxsize=None)
+def _unit_arrays(shape: Tuple[int, ...]) -> st.SearchStrategy[np.ndarray]:
+    """float64 arrays of ``shape`` with entries in [-1, 1] (cached: building strategies is costly).
+
+    Up to ``ELEMENTWISE_LIMIT`` entries each entry is drawn (and shrinks toward 0);
+    larger arrays (a 784-256-128-10 network) come from a drawn seed through a
+    local ``numpy.random.Generator``, which shrinks toward seed 0 only.
+    """
+    if int(np.prod(shape)) <= ELEMENTWISE_LIMIT:
+        return hnp.arrays(np.float64, shape, elements=_unit_floats())
+    return st.integers(0, 2 ** 32 - 1).map(lambda s: np.random.default_rng(s).uniform(-1.0, 1.0, shape))
+
+
+@lru_cache(maxsize=None)
+def _sampled(values: tuple) -> st.SearchStrategy:
+    return st.sampled_from(values)
+
+
+@lru_cache(maxsize=None)
+def _integers(lo: int, hi: int) -> st.SearchStrategy[int]:
+    return st.integers(lo, hi)
+
+
+@lru_cache(maxsize=None)
+def _target_arrays(shape: Tuple[int, ...], sigmoid: bool) -> st.SearchStrategy[np.ndarray]:
+    if int(np.prod(shape)) > ELEMENTWISE_LIMIT:
+        return _unit_arrays(shape).map(lambda a: 0.5 * (a + 1.0) if sigmoid else a)
+    elements = st.floats(0.0, 1.0, allow_subnormal=False) if sigmoid else _unit_floats()
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
 @st.composite
 def parameters(draw, net: Network, *, scales: Sequence[float] = SCALES) -> Params:
     """(W^l, b^l) float64 pairs for ``net``: entries uniform-ish in [-1, 1] times a drawn scale.
@@ -66,9 +107,9 @@ def parameters(draw, net: Network, *, scales: Sequence[float] = SCALES) -> Param
     """
     params = []
     for l in range(1, net.L + 1):
-        scale = draw(st.sampled_from(tuple(scales)))
-        W = draw(hnp.arrays(np.float64, net.weight_shape(l), elements=_unit_floats())) * scale
-        b = draw(hnp.arrays(np.float64, net.bias_shape(l), elements=_unit_floats())) * scale
+        scale = draw(_sampled(tuple(scales)))
+        W = draw(_unit_arrays(net.weight_shape(l))) * scale
+        b = draw(_unit_arrays(net.bias_shape(l))) * scale
         params.append((W, b))
     return params
 
@@ -81,10 +122,9 @@ def batches(draw, net: Network, *, min_N: int = 1, max_N: int = 8,
     X entries lie in [-input_scale, input_scale]; Y in [0, 1] for a sigmoid
     output and [-input_scale, input_scale] for an identity output.
     """
-    N = draw(st.integers(min_N, max_N))
-    X = draw(hnp.arrays(np.float64, (net.n(0), N), elements=_unit_floats())) * input_scale
-    y_elements = st.floats(0.0, 1.0, allow_subnormal=False) if net.output == "sigmoid" else _unit_floats()
-    Y = draw(hnp.arrays(np.float64, (net.n(net.L), N), elements=y_elements))
+    N = draw(_integers(min_N, max_N))
+    X = draw(_unit_arrays((net.n(0), N))) * input_scale
+    Y = draw(_target_arrays((net.n(net.L), N), net.output == "sigmoid"))
     if net.output == "identity":
         Y = Y * input_scale
     return X, Y
@@ -107,3 +147,104 @@ def chains(*, min_depth: int = 1, max_depth: int = 4, min_N: int = 1, max_N: int
     """Problems on width-1 chains (every layer one neuron): the scalar formulation's domain."""
     return problems(min_depth=min_depth, max_depth=max_depth, min_width=1, max_width=1,
                     min_N=min_N, max_N=max_N, scales=scales)
+
+
+def _bounds(lo_sup: int, hi_sup: int, lo: Optional[int], hi: Optional[int]) -> Tuple[int, int]:
+    return max(lo_sup, lo if lo is not None else lo_sup), min(hi_sup, hi if hi is not None else hi_sup)
+
+
+def _n_params(sizes: Sequence[int]) -> int:
+    return sum(n * (m + 1) for m, n in zip(sizes[:-1], sizes[1:]))
+
+
+def _fits(sizes: Sequence[int], depth: Tuple[int, int], width: Tuple[int, int],
+          max_params: Optional[int], hidden_width_at_least: Optional[int]) -> bool:
+    L = len(sizes) - 1
+    if not (depth[0] <= L <= depth[1] and all(width[0] <= n <= width[1] for n in sizes)):
+        return False
+    if max_params is not None and _n_params(sizes) > max_params:
+        return False
+    return hidden_width_at_least is None or any(n >= hidden_width_at_least for n in sizes[1:-1])
+
+
+def _fixed_networks(support, outputs, min_depth, max_depth, max_params, hidden_width_at_least):
+    """The declared architectures that fit the bounds, smallest first, or None."""
+    fixed = sorted({tuple(s) for s in support.layer_sizes
+                    if _fits(s, (min_depth or 1, max_depth or 10 ** 6), (1, 10 ** 6), max_params, hidden_width_at_least)},
+                   key=lambda s: (_n_params(s), s))
+    return st.builds(Network, st.sampled_from(fixed), st.sampled_from(outputs)) if fixed else None
+
+
+def supported_networks(support, *, min_depth: Optional[int] = None, max_depth: Optional[int] = None,
+                       min_width: Optional[int] = None, max_width: Optional[int] = None,
+                       max_params: Optional[int] = None,
+                       hidden_width_at_least: Optional[int] = None) -> Optional[st.SearchStrategy[Network]]:
+    """Networks inside a ``Support`` and the extra bounds, or None when none exists.
+
+    Shrinks toward the shallowest, narrowest network and the first declared
+    output.  With a fixed ``support.layer_sizes`` list it samples from the
+    architectures that fit, smallest first.  ``max_params`` caps the parameter
+    count (for full finite differences); ``hidden_width_at_least`` asks for a
+    hidden layer at least that wide (for hidden-unit permutations).
+    """
+    depth = _bounds(support.min_depth, support.max_depth, min_depth, max_depth)
+    width = _bounds(support.min_width, support.max_width, min_width, max_width)
+    outputs = tuple(support.outputs)
+    if support.layer_sizes is not None:
+        return _fixed_networks(support, outputs, min_depth, max_depth, max_params, hidden_width_at_least)
+    if hidden_width_at_least is not None:
+        depth = (max(depth[0], 2), depth[1])
+        if width[1] < hidden_width_at_least:
+            return None
+    if depth[0] > depth[1] or width[0] > width[1]:
+        return None
+    if max_params is not None and _n_params([width[0]] * (depth[0] + 1)) > max_params:
+        return None
+
+    @st.composite
+    def draw_net(draw):
+        L = draw(_integers(*depth))
+        sizes = [draw(_integers(*width)) for _ in range(L + 1)]
+        if hidden_width_at_least is not None and not any(n >= hidden_width_at_least for n in sizes[1:-1]):
+            j = draw(_integers(1, L - 1))
+            sizes[j] = draw(_integers(max(hidden_width_at_least, width[0]), width[1]))
+        while max_params is not None and _n_params(sizes) > max_params:
+            j = max(range(L + 1), key=lambda i: sizes[i])
+            sizes[j] -= 1
+            if sizes[j] < width[0] or sizes[j] < 1:
+                break
+        return Network(sizes, output=draw(_sampled(outputs)))
+
+    return draw_net().filter(lambda net: _fits(net.layer_sizes, depth, width, max_params,
+                                               hidden_width_at_least))
+
+
+def problems_in(support, *, scales: Sequence[float] = SCALES, min_N: Optional[int] = None,
+                max_N: Optional[int] = None, **network_bounds) -> Optional[st.SearchStrategy[Problem]]:
+    """Problems inside a ``Support`` (and the extra bounds), or None when none exists.
+
+    ``network_bounds`` go to ``supported_networks``; N lies in the intersection
+    of the support's and the given bounds and shrinks toward its minimum.
+    """
+    nets = supported_networks(support, **network_bounds)
+    lo_N, hi_N = _bounds(support.min_N, support.max_N, min_N, max_N)
+    if nets is None or lo_N > hi_N:
+        return None
+
+    @st.composite
+    def draw_problem(draw):
+        net = draw(nets)
+        params = draw(parameters(net, scales=scales))
+        X, Y = draw(batches(net, min_N=lo_N, max_N=hi_N))
+        return Problem(net, params, X, Y)
+
+    return draw_problem()
+
+
+@lru_cache(maxsize=None)
+def permutations_of(n: int, *, non_identity: bool = True) -> st.SearchStrategy[Tuple[int, ...]]:
+    """Permutations of range(n) (n >= 2 when non_identity), shrinking toward a single swap of 0 and 1."""
+    perms = st.permutations(list(range(n)))
+    if non_identity:
+        perms = perms.map(lambda p: tuple(p) if list(p) != list(range(n)) else (1, 0) + tuple(range(2, n)))
+    return perms.map(tuple)

@@ -1,8 +1,8 @@
 """Forum question: ``initialize(3, 4, 4, 2, 5)`` and its ``backward``, against the reference.
 
-The forum's code is copied below verbatim except for the random source: ``initialize`` takes a
-seeded ``numpy.random.Generator`` (``rng.standard_normal`` for ``np.random.randn``, ``rng.random``
-for ``np.random.rand``, drawn in the same order).
+The forum's code is ``impls/doc2_forum_forward_backward.py``: verbatim except for the random
+source (``initialize`` takes a seed or a ``numpy.random.Generator``; ``standard_normal`` for
+``np.random.randn``, ``random`` for ``np.random.rand``, drawn in the same order).
 """
 import numpy as np
 import pytest
@@ -13,62 +13,9 @@ from reference.documents import forum
 from reference.examples import CHECKS, run_check
 from reference.training import reference_grad_fn
 
-# ---- the forum's code (verbatim, seeded) -------------------------------------------------------
-
-
-def initialize(input_dim, hidden1_dim, hidden2_dim, output_dim, batch_size, rng):
-    W1 = rng.standard_normal((hidden1_dim, input_dim)) * 0.01
-    b1 = np.zeros((hidden1_dim,))
-    W2 = rng.standard_normal((hidden2_dim, hidden1_dim)) * 0.01
-    b2 = np.zeros((hidden2_dim,))
-    W3 = rng.standard_normal((output_dim, hidden2_dim)) * 0.01
-    b3 = np.zeros((output_dim,))
-    parameters = [W1, b1, W2, b2, W3, b3]
-    x = rng.random((input_dim, batch_size))
-    y = rng.standard_normal((output_dim, batch_size))
-    return parameters, x, y
-
-
-def sigmoid(x):
-    return 1 / (1 + np.exp(-x))
-
-
-def squared_loss(predictions, targets):
-    return np.mean(0.5 * np.linalg.norm(predictions - targets, axis=0, ord=2)**2, axis=0)
-
-
-def deriv_squared_loss(predictions, targets):
-    return (predictions - targets) / targets.shape[-1]
-
-
-def forward(parameters, X):
-    W1, b1, W2, b2, W3, b3 = parameters
-    hid_1 = sigmoid(W1 @ X + b1[:, np.newaxis])
-    hid_2 = sigmoid(W2 @ hid_1 + b2[:, np.newaxis])
-    outputs = W3 @ hid_2 + b3[:, np.newaxis]
-    return [X, hid_1, hid_2, outputs]
-
-
-def backward(activations, targets, parameters):
-    X, hid_1, hid_2, predictions = activations
-    W1, b1, W2, b2, W3, b3 = parameters
-    batch_size = X.shape[-1]
-    # ∂L/∂prediction
-    dL_dPredictions = deriv_squared_loss(predictions, targets)
-    # ∂L/∂b3 = ∂L/∂prediction * ∂prediction/∂b3 = ∂L/∂prediction * 1
-    dL_db3 = np.dot(dL_dPredictions, np.ones((batch_size,)))
-    # ∂L/∂W3 = ∂L/∂prediction * ∂prediction/∂W3 = ∂L/∂prediction * hid_2
-    dL_dW3 = np.dot(dL_dPredictions, hid_2.T)
-    # ∂L/∂hid_2 = ∂L/∂prediction * ∂prediction/∂hid_2 = ∂L/∂prediction * ∂prediction/∂sig(W3*X + B3) = ∂L/∂prediction * W3 * sig(W3*X + B3) * (1 - sig(W3*X + B3)) = ∂L/∂prediction * W3 * hid_2 * (1 - hid_2)
-    dL_hid_2 = np.dot(W3.T, dL_dPredictions) * hid_2 * (1 - hid_2)
-    # ∂L/∂b2 = ∂L/∂hid_2 * ∂prediction/∂b3 = ∂L/∂hid_2 * 1
-    dL_db2 = np.dot(dL_hid_2, np.ones((batch_size,)))
-    # ∂L/∂W2 = ∂L/∂hid_2 * ∂prediction/∂W2 = ∂L/∂hid_2 * hid_1
-    dL_dW2 = np.dot(dL_hid_2, hid_1.T)
-    dL_hid_1 = np.dot(W2.T, dL_hid_2) * hid_1 * (1 - hid_1)
-    dL_db1 = np.dot(dL_hid_1, np.ones((batch_size,)))
-    dL_dW1 = np.dot(dL_hid_1, X.T)
-    return [dL_dW1, dL_db1, dL_dW2, dL_db2, dL_dW3, dL_db3]
+# The forum's code, verbatim but for the seeded random source, lives in impls/ as the
+# implementation under test; these tests use that one copy.
+from impls.doc2_forum_forward_backward import backward, forward, initialize, squared_loss
 
 # ---- tests ---------------------------------------------------------------------------------------
 

@@ -5,9 +5,11 @@ the mini-batch and steps by ``eta/len(mini_batch)`` times the sum; ``SGD``
 slices ``training_data[k:k+mini_batch_size]`` with the shuffle commented out;
 ``sigmoid`` and ``sigmoid_prime`` are the plain textbook formulas; biases are
 (n, 1) columns and each x, y an (n, 1) column.  Left out: the debugging lists
-(``nielsen_w``, ``nielsen_bp``), the random initialisation (weights and biases
-are always given) and the prints.  Not a reference formulation: a document's
-system, used only as the comparison point of ``doc3.*_vs_networkpy``.
+(``nielsen_w``, ``nielsen_bp``: they only record, and would grow without bound
+under thousands of calls), ``evaluate`` and the prints; the random
+initialisation takes a seed or Generator.  Not a reference formulation: a
+document's system, the comparison point of ``doc3.*_vs_networkpy`` and the one
+copy that ``impls/doc3_network_py.py`` puts under test.
 """
 from __future__ import annotations
 
@@ -19,9 +21,16 @@ __all__ = ["NielsenNetwork", "networkpy_sgd"]
 
 
 class NielsenNetwork(object):
-    def __init__(self, sizes, weights, biases):
+    def __init__(self, sizes, weights=None, biases=None, rng=0):
+        """``sizes`` e.g. [2, 3, 1]; N(0, 1) weights and biases drawn from ``rng`` (a seed or a
+        Generator, in place of the document's global ``np.random``) unless given."""
         self.num_layers = len(sizes)
         self.sizes = sizes
+        gen = np.random.default_rng(rng)
+        if weights is None:
+            weights = [gen.standard_normal((y, x)) for x, y in zip(sizes[:-1], sizes[1:])]
+        if biases is None:
+            biases = [gen.standard_normal((y, 1)) for y in sizes[1:]]
         self.weights = [np.array(w, dtype=np.float64) for w in weights]
         self.biases = [np.array(b, dtype=np.float64) for b in biases]
 

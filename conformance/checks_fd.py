@@ -1,0 +1,156 @@
+"""Finite-difference checks: an oracle that uses only the forward pass and the loss.
+
+    finite_differences.full         every entry against Richardson-extrapolated central
+                                    differences of the reference loss, on networks small enough
+                                    (at most the profile's ``fd_params`` parameters; larger ones
+                                    are covered by the directional check)
+    finite_differences.directional  v . g against the derivative of the reference loss along
+                                    random directions v (4 loss evaluations each, any size)
+    finite_differences.own_loss     the gradient against the implementation's OWN declared loss,
+                                    along random directions; a gradient that belongs to another
+                                    loss fails with the factor between the two named
+
+Error models: the full check compares with
+``reference.finite_differences.numerical_gradient_with_error`` (Richardson
+estimates R and bounds E on |R - dC/dtheta|, from the size of the removed h^2
+term and the loss's rounding bound ``reference.error_model.loss_error_bound``)
+within E + the implementation bound (+ the training-step recovery term).  The
+directional checks use ``reference.directional.directional_check`` with
+``loss_error`` from the same loss bound (scaled by N + 2 for an implementation's
+own loss, which may be summed or averaged differently) and the implementation
+bound as ``grad_error``.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from conformance.adapters import loss_factor, to_native
+from conformance.calls import run_limited
+from conformance.checks import CheckResult, compare, register, require, searched
+from conformance.context import Context
+from conformance.search import CheckFailure
+from conformance.strategies import problems_in
+from conformance.tolerances import add, implementation_bound, scale
+from reference.directional import directional_check
+from reference.error_model import loss_error_bound
+from reference.finite_differences import loss_of_theta, numerical_gradient_with_error
+from reference.params import flatten, unflatten
+
+__all__ = ["own_loss_function", "own_loss_directions", "own_loss_factor"]
+
+
+def _own_loss_error(p, dtype) -> float:
+    """A rounding bound for one value of an implementation's own loss (any reduction or scaling)."""
+    return (p.X.shape[1] + 2.0) * 2.0 * loss_error_bound(p.net, p.params, p.X, p.Y, dtype=dtype)
+
+
+@register("finite_differences.full", "every entry agrees with finite differences of the reference loss")
+def full(ctx: Context) -> CheckResult:
+    check = "finite_differences.full"
+
+    def body(p):
+        p = ctx.prepare(p)
+        out = ctx.call(p)
+        got = require(ctx, check, p, out)
+        R, E = numerical_gradient_with_error(p.net, p.params, p.X, p.Y)
+        tol = add(E, implementation_bound(p.net, p.params, p.X, p.Y, dtype=ctx.dtype), out.recovery)
+        compare(ctx, check, p, got, R, tol, what="finite differences of the reference loss")
+    strategy = problems_in(ctx.impl.support, max_params=ctx.budget("fd_params"))
+    return searched(ctx, check, strategy, body, skip_reason=(
+        f"every network in the declared support has more than {ctx.budget('fd_params')} parameters; "
+        "finite_differences.directional covers them"))
+
+
+def _directional_failure(ctx, check, p, res, *, what: str, hint=None, factor=None) -> CheckFailure:
+    worst = max(res.directions, key=lambda d: abs(d.fd_slope - d.claimed_slope) / max(d.tolerance, 1e-300))
+    k = res.directions.index(worst) + 1
+    text = (f"[{ctx.name}] {check}: along random direction {k} of {len(res.directions)} the derivative of "
+            f"{what} is {worst.fd_slope!r} but v . g = {worst.claimed_slope!r} "
+            f"(|diff| {abs(worst.fd_slope - worst.claimed_slope):.3g} > tolerance {worst.tolerance:.3g}) on {p.describe()}")
+    return CheckFailure(text, problem=p, hint=hint, factor=factor,
+                        data={"slopes": [(d.fd_slope, d.claimed_slope) for d in res.directions]})
+
+
+@register("finite_differences.directional", "v . g agrees with the loss's derivative along random directions")
+def directional(ctx: Context) -> CheckResult:
+    check = "finite_differences.directional"
+
+    def body(p):
+        p, dir_seed = ctx.prepare(p), ctx.seed_for(check)
+        out = ctx.call(p)
+        got = require(ctx, check, p, out)
+        err = flatten(add(implementation_bound(p.net, p.params, p.X, p.Y, dtype=ctx.dtype), out.recovery))
+        res = directional_check(loss_of_theta(p.net, p.X, p.Y), flatten(p.params), flatten(got), rng=dir_seed,
+                                n_directions=ctx.budget("directions"), grad_error=err,
+                                loss_error=loss_error_bound(p.net, p.params, p.X, p.Y))
+        if not res.passed:
+            raise _directional_failure(ctx, check, p, res, what="the reference loss")
+    return searched(ctx, check, problems_in(ctx.impl.support), body)
+
+
+def own_loss_function(ctx: Context, p) -> Callable[[np.ndarray], float]:
+    """theta (reference order) -> the implementation's own loss, called in its conventions."""
+    impl = ctx.impl
+    kwargs = {"output": p.net.output} if len(impl.support.outputs) > 1 else {}
+
+    def f(theta):
+        native, Xn, Yn = to_native(impl, p.net, unflatten(p.net, theta), p.X, p.Y)
+        return float(np.asarray(impl.loss(native, Xn, Yn, **kwargs), dtype=np.float64).reshape(()))
+    return f
+
+
+def _factor(res):
+    ratios = [d.fd_slope / d.claimed_slope for d in res.directions if d.claimed_slope != 0]
+    if len(ratios) < 2 or not np.all(np.isfinite(ratios)):
+        return None
+    c = float(np.median(ratios))
+    return c if np.allclose(ratios, c, rtol=1e-3, atol=0) else None
+
+
+def own_loss_directions(ctx: Context, p, dir_seed: int):
+    """(DirectionalResult or None, error message, error category) for the own-loss check on ``p``."""
+    out = ctx.call(p)
+    if not out.ok:
+        return None, out.error.message, out.error.category
+    k = loss_factor(ctx.impl.conventions, p.net, p.X.shape[1])
+    theta = flatten(p.params)
+    err = flatten(scale(add(implementation_bound(p.net, p.params, p.X, p.Y, dtype=ctx.dtype), out.recovery), k))
+    limit = None if ctx.time_limit is None else 40 * ctx.time_limit
+    res, message, category, *_ = run_limited(
+        lambda: directional_check(own_loss_function(ctx, p), theta, k * flatten(out.grads), rng=dir_seed,
+                                  n_directions=ctx.budget("directions"), loss_dtype=ctx.dtype, grad_error=err,
+                                  loss_error=_own_loss_error(p, ctx.dtype)), limit)
+    return res, (None if message is None else f"the declared loss {message}"), category
+
+
+def own_loss_factor(ctx: Context, p, dir_seed: int = 0):
+    """c = (rate of the reported loss) / (rate the gradient predicts) on ``p`` (1.0 when they agree), or None."""
+    res, message, _ = own_loss_directions(ctx, p, dir_seed)
+    if res is None:
+        return None
+    return 1.0 if res.passed else _factor(res)
+
+
+@register("finite_differences.own_loss", "the gradient belongs to the loss the implementation reports")
+def own_loss(ctx: Context) -> CheckResult:
+    check = "finite_differences.own_loss"
+    if ctx.impl.loss is None:
+        return CheckResult("skip", "the implementation declares no loss= to check its gradient against")
+
+    def body(p):
+        p, dir_seed = ctx.prepare(p), ctx.seed_for(check)
+        res, message, category = own_loss_directions(ctx, p, dir_seed)
+        if message is not None:
+            raise CheckFailure(f"[{ctx.name}] {check}: {message} on {p.describe()}", problem=p, hint=category)
+        if not res.passed:
+            c = _factor(res)
+            failure = _directional_failure(ctx, check, p, res, what="the reported loss", hint="different_loss",
+                                           factor=c)
+            if c is not None:
+                failure.message += (f"; the reported loss changes {c:.6g} times as fast as the gradient says:"
+                                    f" the gradient belongs to a loss {1 / c:.6g} times the reported one")
+            failure.data["dir_seed"] = dir_seed
+            raise failure
+    return searched(ctx, check, problems_in(ctx.impl.support), body)

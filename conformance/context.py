@@ -1,0 +1,92 @@
+"""What every check receives: the implementation, the profile's budgets, a seed, and safe calls.
+
+Budgets per profile (Hypothesis examples per check, seconds, sizes):
+
+    profile    examples (default / agreement / full FD)   shrink s   check s   full-FD params
+    dev        12 / 25 / 6                                  0.5        20        40
+    ci         15 / 40 / 10                                 0.5        30        60
+    thorough   200 / 1000 / 100                             30         900       200
+
+A check declared as a known failure shrinks on 0.3 of the shrink budget.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from conformance.adapters import ETA, round_to_dtype
+from conformance.calls import DEFAULT_TIME_LIMIT, CallOutcome, call_gradient
+from conformance.protocol import Implementation
+from conformance.strategies import Problem
+
+__all__ = ["PROFILES", "BUDGETS", "Context", "round_problem"]
+
+PROFILES = ("dev", "ci", "thorough")
+#: Share of the shrink budget spent on a declared known failure (reported in brief).
+KNOWN_SHRINK = 0.3
+
+BUDGETS = {
+    "dev": {"default": 12, "interface.finite": 20, "interface.support": 20, "reference.agreement": 25,
+            "finite_differences.full": 6, "finite_differences.directional": 10,
+            "shrink_s": 0.5, "check_s": 20.0, "fd_params": 40, "directions": 3},
+    "ci": {"default": 15, "interface.finite": 25, "interface.support": 25, "reference.agreement": 40,
+           "finite_differences.full": 10, "finite_differences.directional": 15,
+           "shrink_s": 0.5, "check_s": 30.0, "fd_params": 60, "directions": 4},
+    "thorough": {"default": 200, "interface.finite": 400, "interface.support": 400,
+                 "reference.agreement": 1000, "finite_differences.full": 100,
+                 "finite_differences.directional": 300, "shrink_s": 30.0, "check_s": 900.0,
+                 "fd_params": 200, "directions": 8},
+}
+
+
+def round_problem(problem: Problem, dtype) -> Problem:
+    """The problem with every value rounded to ``dtype`` (kept as float64; exact for float64)."""
+    if np.dtype(dtype) == np.float64:
+        return problem
+    params = [(round_to_dtype(W, dtype), round_to_dtype(b, dtype)) for W, b in problem.params]
+    return Problem(problem.net, params, round_to_dtype(problem.X, dtype), round_to_dtype(problem.Y, dtype))
+
+
+@dataclass(frozen=True)
+class Context:
+    """One implementation under one profile, seed, learning rate and per-call time limit."""
+
+    impl: Implementation
+    profile: str = "ci"
+    seed: int = 0
+    eta: float = ETA
+    time_limit: Optional[float] = DEFAULT_TIME_LIMIT
+    known_failure: bool = False       # the check is declared as failing: shrink on a smaller budget
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"unknown profile {self.profile!r}; choose one of {PROFILES}")
+
+    @property
+    def name(self) -> str:
+        return self.impl.name
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(self.impl.conventions.dtype)
+
+    def budget(self, key: str):
+        """A number from the profile's budget table (an example count falls back to 'default')."""
+        table = BUDGETS[self.profile]
+        value = table.get(key, table["default"])
+        return value * KNOWN_SHRINK if (key == "shrink_s" and self.known_failure) else value
+
+    def call(self, problem: Problem) -> CallOutcome:
+        """The implementation's gradient on ``problem`` (reference conventions), safely."""
+        return call_gradient(self.impl, problem.net, problem.params, problem.X, problem.Y, eta=self.eta,
+                             time_limit=self.time_limit)
+
+    def prepare(self, problem: Problem) -> Problem:
+        """``problem`` rounded to the implementation's dtype, so both sides see the same numbers."""
+        return round_problem(problem, self.dtype)
+
+    def seed_for(self, check: str) -> int:
+        """A per-check seed derived from the run seed (the same for every implementation)."""
+        return (self.seed * 1_000_003 + sum(ord(c) * 31 ** i for i, c in enumerate(check))) % (2 ** 32)

@@ -1,0 +1,230 @@
+"""Verdicts, per-implementation reports, the table, the failure details and the JSON report.
+
+The same objects are built whether the checks ran in-process
+(``runner.check_implementation``) or under pytest (``conformance/test_implementations.py``,
+verdicts carried to the controller as JSON in ``record_property``), so the table
+and the JSON come out the same either way.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional
+
+from conformance.causes import CAUSES, Diagnosis
+
+__all__ = ["STATUSES", "FAMILIES", "Verdict", "FamilySummary", "ImplementationReport", "family_of",
+           "format_table", "format_failures", "format_known", "format_details", "report_json", "write_json"]
+
+STATUSES = ("pass", "fail", "xfail", "xpass", "skip")
+#: Table columns, in order; families of new check ids are appended after these.
+FAMILIES = ("interface", "reference", "symbolic", "finite_differences", "properties", "documents")
+_SEVERITY = {"fail": 4, "xpass": 3, "xfail": 2, "pass": 1, "skip": 0}
+
+
+def family_of(check: str) -> str:
+    """The family of a check id: the part before the first dot."""
+    return check.split(".", 1)[0]
+
+
+@dataclass
+class Verdict:
+    """The verdict of one check on one implementation."""
+
+    check: str
+    status: str                      # pass | fail | xfail | xpass | skip
+    message: str = ""
+    diagnosis: Optional[Diagnosis] = None
+    reason: str = ""                 # the declared known-failure reason, if any
+    examples: int = 0
+    seconds: float = 0.0
+
+    @property
+    def unexpected(self) -> bool:
+        """A failure not declared as known, or a known failure that passed."""
+        return self.status in ("fail", "xpass")
+
+    def to_dict(self) -> dict:
+        return {"check": self.check, "status": self.status, "message": self.message, "reason": self.reason,
+                "examples": self.examples, "seconds": round(self.seconds, 4),
+                "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Verdict":
+        diag = Diagnosis.from_dict(d["diagnosis"]) if d.get("diagnosis") else None
+        return cls(check=d["check"], status=d["status"], message=d.get("message", ""), diagnosis=diag,
+                   reason=d.get("reason", ""), examples=d.get("examples", 0), seconds=d.get("seconds", 0.0))
+
+
+@dataclass
+class FamilySummary:
+    """Counts of statuses in one family; ``status`` is the most severe one."""
+
+    counts: Dict[str, int] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        present = [s for s, n in self.counts.items() if n]
+        return max(present, key=_SEVERITY.get) if present else "skip"
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def cell(self) -> str:
+        """'ok 5', 'FAIL 1/5', 'xfail 2/5', 'XPASS 1/5', 'skip' or '-'."""
+        if not self.total:
+            return "-"
+        ran = self.total - self.counts.get("skip", 0)
+        s = self.status
+        if s == "skip":
+            return "skip"
+        if s == "pass":
+            return f"ok {ran}"
+        label = {"fail": "FAIL", "xpass": "XPASS", "xfail": "xfail"}[s]
+        return f"{label} {self.counts[s]}/{ran}"
+
+    def __str__(self) -> str:
+        return self.cell()
+
+
+@dataclass
+class ImplementationReport:
+    """All verdicts of one implementation."""
+
+    impl_name: str
+    verdicts: Dict[str, Verdict] = field(default_factory=dict)
+    description: str = ""
+    source: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """No unexpected failure and no unexpected pass."""
+        return not any(v.unexpected for v in self.verdicts.values())
+
+    @property
+    def families(self) -> Dict[str, FamilySummary]:
+        out: Dict[str, FamilySummary] = {}
+        for v in self.verdicts.values():
+            fam = out.setdefault(family_of(v.check), FamilySummary())
+            fam.counts[v.status] = fam.counts.get(v.status, 0) + 1
+        return out
+
+    def to_dict(self) -> dict:
+        return {"name": self.impl_name, "ok": self.ok, "description": self.description, "source": self.source,
+                "seconds": round(self.seconds, 3),
+                "families": {f: {"status": s.status, "cell": s.cell(), "counts": s.counts}
+                             for f, s in sorted(self.families.items())},
+                "verdicts": {c: v.to_dict() for c, v in sorted(self.verdicts.items())}}
+
+
+def _columns(reports: Iterable[ImplementationReport]) -> List[str]:
+    seen = {family_of(c) for r in reports for c in r.verdicts}
+    return [f for f in FAMILIES if f in seen or f != "documents"] + sorted(seen - set(FAMILIES))
+
+
+def format_table(reports: List[ImplementationReport]) -> str:
+    """One row per implementation, one column per family of checks, and the row's verdict."""
+    cols = _columns(reports)
+    header = ["implementation"] + cols + ["verdict"]
+    rows = [[r.impl_name] + [r.families[c].cell() if c in r.families else "-" for c in cols]
+            + ["ok" if r.ok else "UNEXPECTED"] for r in reports]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def _indent(text: str, n: int = 4) -> str:
+    return "\n".join(" " * n + s if s else s for s in text.splitlines())
+
+
+def _diagnosis_lines(d: Diagnosis, *, full: bool) -> List[str]:
+    lines = []
+    if d.location():
+        lines.append(f"where:    {d.location()}: expected {d.expected!r}, got {d.got!r}")
+    if d.cause:
+        lines.append(f"cause:    {d.cause} - {d.cause_text or CAUSES.get(d.cause, '')}")
+    elif d.cause_text:
+        lines.append(f"cause:    {d.cause_text}")
+    if d.candidates:
+        lines.append(f"also consistent with: {', '.join(d.candidates)}")
+    if d.equation:
+        lines.append(f"equation: {d.equation}")
+    lines += [f"observed: {c}" for c in d.conditions]
+    if d.example:
+        lines.append(f"example:  {d.example}")
+    lines += [f"note:     {n}" for n in d.notes]
+    if full and d.reproducer:
+        lines += ["reproducer:", _indent(d.reproducer)]
+    return lines
+
+
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def format_failures(reports: List[ImplementationReport]) -> str:
+    """Every unexpected failure and unexpected pass, with its diagnosis and reproducer."""
+    out = []
+    for r in reports:
+        shown = set()
+        for v in sorted(r.verdicts.values(), key=lambda v: v.check):
+            if v.status not in ("fail", "xpass"):
+                continue
+            out.append(f"{'FAIL' if v.status == 'fail' else 'XPASS'}  {r.impl_name} :: {v.check}")
+            if v.status == "xpass":
+                out += [f"  declared reason: {v.reason}",
+                        "  the check passed although it is declared as a known failure", ""]
+                continue
+            key = (v.diagnosis.cause, v.message.split("\n")[0].split(": ", 1)[-1]) if v.diagnosis else v.message
+            if key in shown:
+                out += ["  (the same failure as above)", ""]
+                continue
+            shown.add(key)
+            out += ["  " + s for s in v.message.splitlines()]
+            if v.diagnosis:
+                out += ["  " + s for s in _diagnosis_lines(v.diagnosis, full=True)]
+            out.append("")
+    return "\n".join(out).rstrip()
+
+
+def format_known(reports: List[ImplementationReport]) -> str:
+    """Known failures in brief: per implementation the declared reasons once, then check -> cause found."""
+    out = []
+    for r in reports:
+        known = [v for v in sorted(r.verdicts.values(), key=lambda v: v.check) if v.status == "xfail"]
+        if not known:
+            continue
+        out.append(f"{r.impl_name}: {len(known)} known failure(s)")
+        out += [f"    declared: {_short(reason, 200)}" for reason in dict.fromkeys(v.reason for v in known)]
+        for v in known:
+            d = v.diagnosis
+            if d and d.cause:
+                why = "; ".join(d.conditions) if d.cause.startswith("wrong_for_") and d.conditions else d.cause_text
+                found = f"{d.cause}: {_short(why, 110)}"
+            else:
+                found = _short(v.message.split(": ", 1)[-1], 120)
+            out.append(f"    {v.check:34s} {found}")
+    return ("Known failures (declared; what the suite found):\n" + "\n".join(out)) if out else ""
+
+
+def format_details(reports: List[ImplementationReport], *, known: bool = True) -> str:
+    """The unexpected failures in full, then (``known``) the known failures in brief."""
+    parts = [format_failures(reports), format_known(reports) if known else ""]
+    return "\n\n".join(p for p in parts if p)
+
+
+def report_json(reports: List[ImplementationReport], *, profile: str, seed: int, seconds: float,
+                workers: Optional[str] = None) -> dict:
+    """The machine-readable report: one entry per implementation, verdicts keyed by check id."""
+    return {"tool": "backprop-conformance", "profile": profile, "seed": seed, "workers": workers,
+            "seconds": round(seconds, 3), "ok": all(r.ok for r in reports),
+            "implementations": [r.to_dict() for r in reports]}
+
+
+def write_json(path: str, data: dict) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, sort_keys=False, default=str)
+        fh.write("\n")

@@ -1,0 +1,63 @@
+"""The conformance run as pytest tests: one test per (implementation, check).
+
+Plain ``pytest`` collects this module (testpaths include conformance/), as do
+``python -m conformance`` and ``backprop-conformance`` (which add the table and
+the reports).  The implementations come from ``conformance.discovery``
+($BACKPROP_IMPL or impls/ plus the reference formulations); the profile, seed,
+checks and per-call time limit from the environment (``runner.settings_from_env``).
+
+A declared known failure is ``xfail(strict=True, reason=...)``: a failing check
+shows as xfail, a passing one as a strict XPASS, which fails the run.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.checks import run_check, select_checks
+from conformance.discovery import load_implementations
+from conformance.causes import CAUSES
+from conformance.runner import META_PROPERTY, VERDICT_PROPERTY, settings_from_env
+
+SETTINGS = settings_from_env()
+
+
+def _cases():
+    cases = []
+    for impl in load_implementations(SETTINGS["target"]):
+        for check in select_checks(SETTINGS["checks"]):
+            kf = impl.known_failure(check)
+            marks = [pytest.mark.xfail(strict=True, reason=kf.reason)] if kf and not impl.unavailable else []
+            cases.append(pytest.param(impl, check, marks=marks, id=f"{impl.name}::{check}"))
+    return cases
+
+
+def _render(verdict) -> str:
+    lines = [verdict.message]
+    d = verdict.diagnosis
+    if d is not None:
+        if d.location():
+            lines.append(f"where: {d.location()}: expected {d.expected!r}, got {d.got!r}")
+        if d.cause or d.cause_text:
+            lines.append(f"cause: {d.cause} - {d.cause_text or CAUSES.get(d.cause, '')}")
+        if d.equation:
+            lines.append(f"equation: {d.equation}")
+        if d.example:
+            lines.append(f"example: {d.example}")
+        if d.reproducer:
+            lines += ["reproducer:", d.reproducer]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("impl,check", _cases())
+def test_conformance(impl, check, record_property):
+    verdict = run_check(impl, check, profile=SETTINGS["profile"], seed=SETTINGS["seed"],
+                        time_limit=SETTINGS["time_limit"])
+    record_property(META_PROPERTY, json.dumps({"name": impl.name, "description": impl.description,
+                                               "source": impl.source}))
+    record_property(VERDICT_PROPERTY, json.dumps(verdict.to_dict()))
+    if verdict.status == "skip":
+        pytest.skip(verdict.message)
+    if verdict.status in ("fail", "xfail"):
+        pytest.fail(_render(verdict), pytrace=False)

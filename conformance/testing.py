@@ -1,0 +1,184 @@
+"""Hand-written backprops with one bug switch each: the suite's own test subjects.
+
+``backprop(bug)`` returns a gradient function in the reference conventions
+(samples as columns, W (out, in), b (n,), mean of 1/2 ||a - y||^2), written the
+way the documents write it (sigma' as a (1 - a)), with at most one bug:
+
+    summed, averaged_twice, sign, missing_half, mse, sigma_prime_of_a, no_output_sigma_prime,
+    no_transpose, bp4_a_l, bias_first_sample, drop_last_sample, int_x, all_zeros, nan_large_z,
+    squeeze_n1, float32, fd_inside, transposed_shape, random_mask, accumulate, mutate_x,
+    prints, hang, returns_none, raises, unit_index_scaled, offset_residual, constant_noise,
+    bias_over_units, exp_ratio_sigmoid, fd_sigma_prime
+
+``train_step(bug)`` is a DeepNeuralNetwork-like step updating in place (bug
+"update_before_backprop" updates W^{l+1} before backpropagating through it).
+``subject(name, bug, **declarations)`` wraps either as an ``Implementation``.
+These are for the suite's meta-tests; the catalogue of real bugs is elsewhere.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from conformance.protocol import Implementation, implementation
+
+__all__ = ["BUGS", "backprop", "train_step", "subject", "mse_loss", "half_sse_loss"]
+
+BUGS = ("summed", "averaged_twice", "sign", "missing_half", "mse", "sigma_prime_of_a", "no_output_sigma_prime",
+        "no_transpose", "bp4_a_l", "bias_first_sample", "drop_last_sample", "int_x", "all_zeros", "nan_large_z",
+        "squeeze_n1", "float32", "fd_inside", "transposed_shape", "random_mask", "accumulate", "mutate_x",
+        "prints", "hang", "returns_none", "raises", "unit_index_scaled", "offset_residual", "constant_noise",
+        "bias_over_units", "exp_ratio_sigmoid", "fd_sigma_prime")
+
+
+def _sigmoid(z, bug=None):
+    if bug == "exp_ratio_sigmoid":
+        e = np.exp(z)
+        return e / (1.0 + e)                 # inf / inf = NaN once z > 709
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _forward(params, X, bug=None):
+    activations, zs = [X], []
+    for W, b in params:
+        zs.append(W @ activations[-1] + b[:, None])
+        activations.append(_sigmoid(zs[-1], bug))
+    return zs, activations
+
+
+def _loss(params, X, Y, kind: str) -> float:
+    a = _forward(params, X)[1][-1]
+    return float(np.mean((a - Y) ** 2)) if kind == "mse" else float(0.5 * np.sum((a - Y) ** 2) / X.shape[1])
+
+
+def mse_loss(params, X, Y) -> float:
+    """np.mean((a - Y) ** 2): the first document's printed loss."""
+    return _loss(params, X, Y, "mse")
+
+
+def half_sse_loss(params, X, Y) -> float:
+    """(1/N) sum_i 1/2 ||a_i - y_i||^2: the reference loss."""
+    return _loss(params, X, Y, "half_sse")
+
+
+def _sp(bug, z, a):
+    if bug == "fd_sigma_prime":
+        return (_sigmoid(z + 1e-7) - _sigmoid(z)) / 1e-7
+    if bug == "nan_large_z":
+        return np.exp(-z) / (1.0 + np.exp(-z)) ** 2
+    return _sigmoid(a) * (1 - _sigmoid(a)) if bug == "sigma_prime_of_a" else a * (1 - a)
+
+
+def _core(params, X, Y, bug):
+    """The gradient with the arithmetic bugs applied (the interface bugs live in ``backprop``)."""
+    if bug == "int_x":
+        X = np.trunc(X)
+    if bug == "drop_last_sample" and X.shape[1] > 1:
+        X, Y = X[:, :-1], Y[:, :-1]
+    N = X.shape[1]
+    zs, acts = _forward(params, X, bug)
+    r = (Y - acts[-1]) if bug == "sign" else (acts[-1] - Y + (0.1 if bug == "offset_residual" else 0.0))
+    delta = r if bug == "no_output_sigma_prime" else r * _sp(bug, zs[-1], acts[-1])
+    scale = {"summed": 1.0, "averaged_twice": 1.0 / N ** 2, "missing_half": 2.0 / N,
+             "mse": 2.0 / (N * Y.shape[0])}.get(bug, 1.0 / N)
+    out = [None] * len(params)
+    for l in range(len(params), 0, -1):
+        if l < len(params):
+            W_next = params[l][0]
+            delta = ((W_next if bug == "no_transpose" else W_next.T) @ delta) * _sp(bug, zs[l - 1], acts[l])
+        a_prev = acts[l] if bug == "bp4_a_l" else acts[l - 1]
+        dW = delta @ a_prev.T * scale
+        db = delta[:, 0].copy() if bug == "bias_first_sample" else delta.sum(axis=0 if bug == "bias_over_units" else 1) * scale
+        if bug == "unit_index_scaled":
+            dW = dW * (1.0 + np.arange(dW.shape[0]))[:, None]
+        out[l - 1] = (dW, db)
+    return out
+
+
+def _fd(params, X, Y):
+    theta = [(W.copy(), b.copy()) for W, b in params]
+    out = []
+    for W, b in theta:
+        pair = []
+        for arr in (W, b):
+            g = np.zeros_like(arr)
+            for idx in np.ndindex(arr.shape):
+                old = arr[idx]
+                arr[idx] = old + 1e-6
+                up = half_sse_loss(theta, X, Y)
+                arr[idx] = old - 1e-6
+                down = half_sse_loss(theta, X, Y)
+                arr[idx] = old
+                g[idx] = (up - down) / 2e-6
+            pair.append(g)
+        out.append(tuple(pair))
+    return out
+
+
+def backprop(bug=None):
+    """A gradient function(params, X, Y) with ``bug`` (None: correct)."""
+    if bug is not None and bug not in BUGS:
+        raise ValueError(f"unknown bug {bug!r}; choose one of {BUGS}")
+    state = {"rng": np.random.default_rng(0), "acc": {}}
+
+    def gradient(params, X, Y):
+        if bug == "hang":
+            time.sleep(3600)
+        if bug == "raises":
+            raise RuntimeError("deliberate failure")
+        if bug == "returns_none":
+            return None
+        if bug == "prints":
+            print("computing the gradient ...")
+        if bug == "squeeze_n1" and X.shape[1] == 1:
+            X = X[:, 0]
+        if bug == "float32":
+            g = _core([(W.astype(np.float32), b.astype(np.float32)) for W, b in params],
+                      X.astype(np.float32), Y.astype(np.float32), None)
+            return [(W.astype(np.float64), b.astype(np.float64)) for W, b in g]
+        g = _fd(params, X, Y) if bug == "fd_inside" else _core(params, X, Y, bug)
+        if bug == "mutate_x":
+            X[...] = 0.0
+        if bug == "all_zeros":
+            g = [(np.zeros_like(W), np.zeros_like(b)) for W, b in g]
+        if bug == "transposed_shape":
+            g = [(W.T, b) for W, b in g]
+        if bug == "constant_noise":
+            g = [(W + 1e-3, b + 1e-3) for W, b in g]
+        if bug == "random_mask":
+            g = [(W * (state["rng"].random(W.shape) > 0.5) * 2.0, b) for W, b in g]
+        if bug == "accumulate":
+            key = tuple(W.shape for W, _ in params)
+            prev = state["acc"].get(key)
+            g = g if prev is None else [(W + pW, b + pb) for (W, b), (pW, pb) in zip(g, prev)]
+            state["acc"][key] = g
+        return g
+
+    gradient.__name__ = f"backprop_{bug or 'correct'}"
+    return gradient
+
+
+def train_step(bug=None):
+    """train_step(params, X, Y, eta) updating the (W, b) arrays in place (None returned)."""
+    def step(params, X, Y, eta):
+        N, L = X.shape[1], len(params)
+        zs, acts = _forward(params, X)
+        delta = (acts[-1] - Y) * acts[-1] * (1 - acts[-1])
+        for l in range(L, 0, -1):
+            W, b = params[l - 1]
+            dW, db = delta @ acts[l - 1].T / N, delta.sum(axis=1) / N
+            if bug == "update_before_backprop":
+                W -= eta * dW
+            if l > 1:
+                delta = (W.T @ delta) * acts[l - 1] * (1 - acts[l - 1])
+            if bug != "update_before_backprop":
+                W -= eta * dW
+            b -= eta * db
+    return step
+
+
+def subject(name: str, bug=None, *, step: bool = False, **declarations) -> Implementation:
+    """An Implementation of ``backprop(bug)`` (or ``train_step(bug)`` with step=True)."""
+    entry = {"train_step": train_step(bug)} if step else {"gradient": backprop(bug)}
+    return implementation(name, description=f"test subject: {bug or 'correct'}", **entry, **declarations)

@@ -1,0 +1,206 @@
+"""Tolerances between an implementation and the truth, from the written error model.
+
+The reference's ``gradient_error_bound(net, params, X, Y, dtype=...)`` bounds the
+rounding error of a gradient computed in ``dtype`` as the reference computes
+it.  Conformance needs a bound for *any* reasonable evaluation, so two terms
+are added here:
+
+1. sigma and sigma' evaluated to absolute accuracy.  The reference evaluates
+   sigma(z) with full relative precision and sigma'(z) as e / (1 + e)^2.  Common
+   correct code does not: a (1 - a) with a = fl(sigma(z)) has an absolute error
+   up to about u a (1 - a rounds to 0 for z > 37 in float64, z > 17 in float32),
+   and sigma(z) = (1 + tanh(z / 2)) / 2 has an absolute error of order u even
+   where sigma(z) is 1e-10.  Both are exact up to absolute rounding, far above
+   the reference's relative bound once units saturate.  So every sigmoid
+   activation gets an absolute error C_A u (C_A = 16) and every derivative
+   computed from it C_A u a + |1 - 2a| e_a, propagated to the gradients to first
+   order (``activation_evaluation_bound``; the equations are in its docstring),
+   times the reference's safety factor 2 (an identity output has no sigma).
+
+2. A gradient recovered from a training step (``recovery_bound``).  The step
+   computes theta' = fl(theta - fl(eta g)) in the working dtype (unit roundoff
+   u_d); the suite computes g~ = (theta - theta') / eta in float64 with eta a
+   power of two.  With fl(eta g) = eta g (1 + d1) and theta' = (theta - eta g (1 + d1))(1 + d2),
+
+       |g~ - g| <= u_d |g| + u_d |theta'| / eta + u_64 |theta - theta'| / eta,
+
+   where the middle term is the cancellation of the subtraction: absolute,
+   not relative to g, and the reason eta is large (2^10).  Two more u_d |g|
+   cover steps written as (eta / N) sum_i g_i, and the safety factor is 2.
+   Dividing by the loss factor k (sum reduction, mse) rescales the bound.
+
+Between an implementation in dtype d and the float64 reference:
+
+    tolerance = implementation_bound(d) + reference_bound(float64) + recovery + 4 u_64 |g|
+
+where implementation_bound(d) = gradient_error_bound(d) + the sigma' term (1),
+and the last term covers the suite's own rescaling by 1/k in float64.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from reference.error_model import SAFETY, gamma, gradient_error_bound, unit_roundoff
+from reference.forward import activation_prime, forward
+from reference.network import Network, Params
+
+__all__ = ["C_A", "activation_evaluation_bound", "sigma_prime_evaluation_bound", "implementation_bound", "reference_bound",
+           "recovery_bound", "agreement_tolerance", "forward_error",
+           "zero_residual_bound", "own_scale_bound", "add", "scale", "zeros_like", "floor"]
+
+C_A = 16.0
+U64 = unit_roundoff(np.float64)
+
+
+def add(*bounds: Optional[Params]) -> Params:
+    """Entrywise sum of several bounds (None entries are skipped)."""
+    bounds = [b for b in bounds if b is not None]
+    out = [(W.copy(), b.copy()) for W, b in bounds[0]]
+    for other in bounds[1:]:
+        out = [(W + oW, b + ob) for (W, b), (oW, ob) in zip(out, other)]
+    return out
+
+
+def scale(bound: Params, c: float) -> Params:
+    """c times a bound."""
+    return [(c * W, c * b) for W, b in bound]
+
+
+def zeros_like(params: Params) -> Params:
+    """A zero bound in the shapes of ``params``."""
+    return [(np.zeros_like(W, dtype=np.float64), np.zeros_like(b, dtype=np.float64)) for W, b in params]
+
+
+def floor(dtype) -> float:
+    """The error model's absolute floor for underflow in ``dtype`` (2^10 times the smallest normal)."""
+    return 2.0 ** 10 * float(np.finfo(np.dtype(dtype)).tiny)
+
+
+def activation_evaluation_bound(net: Network, params: Params, X, Y, *, dtype=np.float64) -> Params:
+    """Term (1) of the module docstring: sigma and sigma' evaluated to absolute (not relative) accuracy.
+
+    Forward, e_a^0 = 0 and for a sigmoid layer e_a^l = s^l (|W^l| e_a^{l-1}) + C_A u
+    (identity output: |W^L| e_a^{L-1}); the derivative computed from a has
+    e_s^l = C_A u a^l + |1 - 2 a^l| e_a^l.  Backward, first order:
+
+        e(delta^L) = e_a^L s^L + |a^L - y| e_s^L
+        e(delta^l) = (|W^{l+1}|^T e(delta^{l+1})) s^l + |(W^{l+1})^T delta^{l+1}| e_s^l
+        e(dC/dW^l) = (e(delta^l) |a^{l-1}|^T + |delta^l| (e_a^{l-1})^T) / N,  e(dC/db^l) = sum_i e(delta^l_i) / N
+    """
+    u = unit_roundoff(dtype)
+    fp = forward(net, params, X)
+    L, N = net.L, fp.a(0).shape[1]
+    Ws = [np.asarray(W, dtype=np.float64) for W, _ in params]
+    ident = lambda l: l == L and net.output == "identity"  # noqa: E731
+    e_a = [np.zeros_like(fp.a(0))]
+    for l in range(1, L + 1):
+        prop = np.abs(Ws[l - 1]) @ e_a[-1]
+        e_a.append(prop if ident(l) else activation_prime(net, l, fp.z(l)) * prop + C_A * u)
+    e_s = [None] + [np.zeros_like(fp.z(l)) if ident(l) else C_A * u * np.abs(fp.a(l)) + np.abs(1 - 2 * fp.a(l)) * e_a[l]
+                    for l in range(1, L + 1)]
+    r = fp.a(L) - np.asarray(Y, dtype=np.float64)
+    delta = r * activation_prime(net, L, fp.z(L))
+    e_delta = e_a[L] * activation_prime(net, L, fp.z(L)) + np.abs(r) * e_s[L]
+    out = [None] * L
+    for l in range(L, 0, -1):
+        if l < L:
+            back = Ws[l].T @ delta
+            s_l = activation_prime(net, l, fp.z(l))
+            e_delta = (np.abs(Ws[l]).T @ e_delta) * s_l + np.abs(back) * e_s[l]
+            delta = back * s_l
+        eW = (e_delta @ np.abs(fp.a(l - 1)).T + np.abs(delta) @ e_a[l - 1].T) / N
+        out[l - 1] = (SAFETY * eW, SAFETY * e_delta.sum(axis=1) / N)
+    return out
+
+
+sigma_prime_evaluation_bound = activation_evaluation_bound  # the earlier, narrower name
+
+
+def implementation_bound(net: Network, params: Params, X, Y, *, dtype=np.float64) -> Params:
+    """Bound on the rounding error of any reasonable evaluation of the gradient in ``dtype``."""
+    return add(gradient_error_bound(net, params, X, Y, dtype=dtype),
+               activation_evaluation_bound(net, params, X, Y, dtype=dtype))
+
+
+def reference_bound(net: Network, params: Params, X, Y) -> Params:
+    """Bound on the float64 reference's own rounding error."""
+    return gradient_error_bound(net, params, X, Y, dtype=np.float64)
+
+
+def recovery_bound(before: Params, after: Params, *, eta: float, k: float = 1.0, dtype=np.float64) -> Params:
+    """Term (2): error of g = (theta - theta') / eta / k recovered from a training step in ``dtype``."""
+    u = unit_roundoff(dtype)
+    out = []
+    for (Wb, bb), (Wa, ba) in zip(before, after):
+        pair = []
+        for b_, a_ in ((Wb, Wa), (bb, ba)):
+            diff = np.abs(b_ - a_)
+            g_native = diff / eta
+            e = 3.0 * u * g_native + u * np.abs(a_) / eta + U64 * diff / eta
+            pair.append(SAFETY * e / k)
+        out.append(tuple(pair))
+    return out
+
+
+def agreement_tolerance(net: Network, params: Params, X, Y, *, dtype, expected: Params,
+                        recovery: Optional[Params] = None, reference: bool = True) -> Params:
+    """The tolerance between an implementation in ``dtype`` and a float64 oracle (see the docstring).
+
+    ``reference=False`` drops the reference's own bound (for exact oracles such
+    as the symbolic vectors).
+    """
+    parts = [implementation_bound(net, params, X, Y, dtype=dtype),
+             [(4 * U64 * np.abs(W), 4 * U64 * np.abs(b)) for W, b in expected], recovery]
+    if reference:
+        parts.append(reference_bound(net, params, X, Y))
+    return add(*parts)
+
+
+def forward_error(net: Network, params: Params, X, *, dtype=np.float64):
+    """(forward pass, [e(a^l) for l = 0..L]) from the forward part of the error model in ``dtype``."""
+    u = unit_roundoff(dtype)
+    fp = forward(net, params, X)
+    X = np.asarray(X, dtype=np.float64)
+    e_a = [u * np.abs(X) if np.dtype(dtype) != np.float64 else np.zeros_like(X)]
+    for l in range(1, net.L + 1):
+        W, b = (np.asarray(a, dtype=np.float64) for a in params[l - 1])
+        ez = gamma(net.n(l - 1) + 2, u) * (np.abs(W) @ np.abs(fp.a(l - 1)) + np.abs(b)[:, None]) + np.abs(W) @ e_a[-1]
+        identity = l == net.L and net.output == "identity"
+        e_a.append(ez if identity else activation_prime(net, l, fp.z(l)) * ez + 8 * u * np.abs(fp.a(l)))
+    return fp, e_a
+
+
+def zero_residual_bound(net: Network, params: Params, X, *, dtype=np.float64) -> Params:
+    """Bound on the gradient at Y = a^L (zero residual) for ANY sigma' evaluation in [0, 1/4].
+
+    The computed residual is at most e(a^L) + u |a^L| (the implementation's own
+    forward pass against the targets); it is propagated with sigma' <= 1/4 in
+    place of sigma'(z), so the bound holds whatever derivative the code uses:
+
+        e(delta^L) = (e(a^L) + u |a^L|) s_max,  e(delta^l) = (|W^{l+1}|^T e(delta^{l+1})) s_max
+    """
+    u = unit_roundoff(dtype)
+    fp, e_a = forward_error(net, params, X, dtype=dtype)
+    L, N = net.L, fp.a(0).shape[1]
+    s_max = lambda l: 1.0 if (l == L and net.output == "identity") else 0.25  # noqa: E731
+    e_delta = (e_a[-1] + 2 * u * np.abs(fp.a(L))) * s_max(L)
+    out = [None] * L
+    for l in range(L, 0, -1):
+        if l < L:
+            e_delta = (np.abs(np.asarray(params[l][0], dtype=np.float64)).T @ e_delta) * s_max(l)
+        out[l - 1] = (SAFETY * e_delta @ np.abs(fp.a(l - 1)).T / N + floor(dtype), SAFETY * e_delta.sum(axis=1) / N + floor(dtype))
+    return out
+
+
+def own_scale_bound(grads: Params, *, dtype, n: int) -> Params:
+    """Self-consistency allowance 32 n u max|g| per array: rounding relative to the implementation's own values.
+
+    Used where an implementation is compared with itself (permuted or duplicated
+    batches, per-sample means, permuted units): a wrong implementation has values
+    the reference's bound does not describe, but still must be consistent.
+    """
+    u = unit_roundoff(dtype)
+    return [tuple(np.full(np.shape(a), 32.0 * n * u * float(np.max(np.abs(a), initial=0.0))) for a in pair)
+            for pair in grads]

@@ -1,0 +1,16 @@
+"""The whole catalogue: ``BUGS`` (must be caught and named) and ``CORRECT`` (must pass everything)."""
+from tests.catalogue import bugs_equations, bugs_layers, bugs_reduction, bugs_state, correct
+
+__all__ = ["BUGS", "CORRECT", "ENTRIES", "by_name"]
+
+BUGS = bugs_equations.ENTRIES + bugs_reduction.ENTRIES + bugs_layers.ENTRIES + bugs_state.ENTRIES
+CORRECT = correct.ENTRIES
+ENTRIES = BUGS + CORRECT
+
+
+def by_name(name: str):
+    """The entry whose implementation is called ``name``."""
+    for entry in ENTRIES:
+        if entry.name == name:
+            return entry
+    raise KeyError(f"no catalogue entry named {name!r}")

@@ -1,0 +1,126 @@
+"""``python -m conformance`` end to end on a temporary impls directory: exit codes, table, reports."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHECKS = "reference.agreement,interface.shapes"
+
+GOOD = """
+from conformance.testing import subject
+IMPLEMENTATION = subject("tmp.good", None)
+"""
+KNOWN = """
+from conformance.testing import subject
+IMPLEMENTATION = subject("tmp.known", "sign", known_failures={"reference.agreement": "sign flipped on purpose"})
+"""
+BAD = """
+from conformance.testing import subject
+IMPLEMENTATION = subject("tmp.bad", "summed")
+"""
+XPASS = """
+from conformance.testing import subject
+IMPLEMENTATION = subject("tmp.xpass", None, known_failures={"interface.shapes": "claimed but not true"})
+"""
+BROKEN = "import no_such_dependency_anywhere\n"
+
+
+def _impls(tmp_path, **files):
+    folder = tmp_path / "impls_under_test"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / f"{name}.py").write_text(textwrap.dedent(text))
+    return folder
+
+
+def _run(*args, env=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "conformance", "--profile", "dev", "--checks", CHECKS, *map(str, args)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def test_expected_verdicts_exit_zero_and_write_json_and_junit(tmp_path):
+    folder = _impls(tmp_path, good=GOOD, known=KNOWN)
+    js, xml = tmp_path / "r.json", tmp_path / "r.xml"
+    out = _run("--impl", folder, "--json", js, "--junitxml", xml)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "implementation" in out.stdout and "tmp.good" in out.stdout and "xfail 1/1" in out.stdout
+    assert "tmp.known: 1 known failure(s)" in out.stdout and "sign flipped on purpose" in out.stdout
+    assert re.search(r"reference\.agreement +sign_flipped", out.stdout)
+    report = json.loads(js.read_text())
+    rows = {r["name"]: r for r in report["implementations"]}
+    assert report["ok"] and rows["tmp.good"]["verdicts"]["reference.agreement"]["status"] == "pass"
+    known = rows["tmp.known"]["verdicts"]["reference.agreement"]
+    assert known["status"] == "xfail" and known["diagnosis"]["cause"] == "sign_flipped"
+    cases = ET.parse(xml).getroot().iter("testcase")
+    outcomes = {c.get("name"): [child.tag for child in c] for c in cases}
+    assert "skipped" in outcomes["test_conformance[tmp.known::reference.agreement]"]  # JUnit's xfail
+    assert not [c for c in outcomes.values() if "failure" in c or "error" in c]
+
+
+def test_an_unexpected_failure_exits_one_and_is_diagnosed(tmp_path):
+    out = _run("--impl", _impls(tmp_path, good=GOOD, bad=BAD), "--in-process")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "FAIL  tmp.bad :: reference.agreement" in out.stdout
+    assert "summed_not_averaged" in out.stdout and "reproducer:" in out.stdout
+    assert "UNEXPECTED" in out.stdout
+
+
+def test_an_unexpected_pass_exits_one(tmp_path):
+    out = _run("--impl", _impls(tmp_path, xpass=XPASS))
+    assert out.returncode == 1 and "XPASS  tmp.xpass :: interface.shapes" in out.stdout
+
+
+def test_a_module_that_does_not_import_is_a_failed_row_and_the_others_still_run(tmp_path):
+    out = _run("--impl", _impls(tmp_path, good=GOOD, broken=BROKEN), "--in-process")
+    assert out.returncode == 1
+    assert "no_such_dependency_anywhere" in out.stdout and "tmp.good" in out.stdout
+
+
+def test_xdist_and_in_process_give_the_same_verdicts(tmp_path):
+    folder = _impls(tmp_path, good=GOOD, known=KNOWN, bad=BAD)
+    statuses = []
+    for mode in (["-n", "2"], ["--in-process"]):
+        js = tmp_path / f"r{len(statuses)}.json"
+        out = _run("--impl", folder, "--json", js, *mode)
+        assert out.returncode == 1, out.stdout + out.stderr
+        report = json.loads(js.read_text())
+        statuses.append({(r["name"], c): (v["status"], (v["diagnosis"] or {}).get("cause"))
+                         for r in report["implementations"] for c, v in r["verdicts"].items()})
+    assert statuses[0] == statuses[1] and len(statuses[0]) == 6
+
+
+def test_plain_pytest_reports_xfail_from_the_declared_known_failures(tmp_path):
+    folder = _impls(tmp_path, known=KNOWN)
+    env = {**os.environ, "BACKPROP_IMPL": str(folder), "CONFORMANCE_CHECKS": CHECKS, "CONFORMANCE_PROFILE": "dev"}
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rxX",
+                          "conformance/test_implementations.py"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "1 passed, 1 xfailed" in out.stdout and "sign flipped on purpose" in out.stdout
+
+
+def test_list_and_bad_arguments():
+    out = subprocess.run([sys.executable, "-m", "conformance", "--list"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0 and "reference.batched_matrix" in out.stdout and "properties.dead_unit" in out.stdout
+    out = subprocess.run([sys.executable, "-m", "conformance", "--checks", "nonsense"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "unknown check" in out.stderr
+
+
+@pytest.mark.skipif(shutil.which("backprop-conformance") is None and
+                    not (Path(sys.executable).parent / "backprop-conformance").exists(),
+                    reason="console script not installed (pip install -e .)")
+def test_the_console_script_runs(tmp_path):
+    script = shutil.which("backprop-conformance") or str(Path(sys.executable).parent / "backprop-conformance")
+    out = subprocess.run([script, "--impl", _impls(tmp_path, good=GOOD), "--profile", "dev", "--checks", CHECKS],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
