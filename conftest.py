@@ -5,6 +5,9 @@ import os
 # process (each pytest-xdist worker is its own process and reads this file).
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# JAX's CPU backend ignores those variables; this keeps its Eigen pool single-threaded.
+if "xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
 
 from conformance.profiles import load_profile, register_profiles  # noqa: E402
 

@@ -43,8 +43,13 @@ def bp3_bias_gradient(delta: np.ndarray) -> np.ndarray:
 
 
 def bp4_weight_gradient(delta: np.ndarray, a_prev: np.ndarray) -> np.ndarray:
-    """BP4: dC_x/dW^l = delta^l (a^{l-1})^T, the outer product (n_l, 1)(1, n_{l-1})."""
-    return delta @ a_prev.T
+    """BP4: dC_x/dW^l = delta^l (a^{l-1})^T, the outer product (n_l, 1)(1, n_{l-1}).
+
+    Formed as the broadcast product of the column delta^l and the row (a^{l-1})^T,
+    which writes the same entries delta_j a_k as ``delta @ a_prev.T`` without a
+    matrix product of inner dimension 1 (BLAS is slow there).
+    """
+    return delta * a_prev.T
 
 
 def backprop(net: Network, params: Params, x: np.ndarray, y: np.ndarray):
@@ -62,12 +67,19 @@ def backprop(net: Network, params: Params, x: np.ndarray, y: np.ndarray):
 
 
 def gradients_unchecked(net: Network, params: Params, X: np.ndarray, Y: np.ndarray) -> Params:
-    """Mean over the columns of X of the per-sample gradients, as [(dW^l, db^l)]."""
+    """Mean over the columns of X of the per-sample gradients, as [(dW^l, db^l)].
+
+    As network.py's ``update_mini_batch``: nabla_w, nabla_b accumulate each
+    sample's ``backprop`` (in place), and the sum is divided by N.
+    """
     N = X.shape[1]
     nabla_w = [np.zeros_like(W) for W, _ in params]
     nabla_b = [np.zeros((b.shape[0], 1)) for _, b in params]
-    for i in range(N):
-        delta_nabla_w, delta_nabla_b = backprop(net, params, X[:, i:i + 1], Y[:, i:i + 1])
-        nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
-        nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
+    # training_data as in the document: one (x, y) pair of (n, 1) columns per sample
+    # (copied once so that each column is contiguous in memory)
+    for x, y in zip(np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T)):
+        delta_nabla_w, delta_nabla_b = backprop(net, params, x[:, np.newaxis], y[:, np.newaxis])
+        for nw, dnw, nb, dnb in zip(nabla_w, delta_nabla_w, nabla_b, delta_nabla_b):
+            nw += dnw
+            nb += dnb
     return [(nw / N, nb[:, 0] / N) for nw, nb in zip(nabla_w, nabla_b)]

@@ -1,0 +1,45 @@
+"""The benchmark scripts run to the end on tiny sizes and print their tables.
+
+No timing is asserted (benchmarks measure, tests check behaviour; the machine is
+shared).  The full measurements and their commands are in BENCHMARKS.md.
+"""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _run(script, *args):
+    proc = subprocess.run([sys.executable, str(BENCH / script), "--quick", *args], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_bench_reference_prints_every_formulation_and_the_matmul_baseline(tmp_path):
+    out = _run("bench_reference.py", "--json", str(tmp_path / "r.json"))
+    for row in ("batched_matrix", "batched_tensor", "per_sample", "per_neuron", "np.matmul only", "GFLOP/s"):
+        assert row in out
+    assert "scalar" in out and "width-1 chains only" in out
+    assert (tmp_path / "r.json").exists()
+
+
+def test_bench_gradcheck_prints_detection_false_alarms_and_cost():
+    out = _run("bench_gradcheck.py")
+    for heading in ("1. Detection", "2. False alarms", "3. Cost versus parameter count"):
+        assert heading in out
+
+
+def test_bench_parallel_probes_the_workers():
+    if not (BENCH.parent / "conformance" / "runner.py").exists():
+        pytest.skip("conformance/runner.py is not written yet")
+    out = _run("bench_parallel.py")
+    assert "gw0" in out and "gw1" in out
+
+
+def test_run_all_names_the_three_scripts():
+    text = (BENCH / "run_all.py").read_text()
+    assert all(s in text for s in ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py"))
