@@ -33,7 +33,7 @@ from conformance.ready_adapters import (StructureError, forward_backward, from_o
 from reference.network import Network, Params
 
 __all__ = ["ETA", "StructureError", "conventions_of", "loss_factor", "native_shapes", "to_native",
-           "native_to_reference", "gradient_from_native", "gradient_of", "round_to_dtype",
+           "native_to_reference", "gradient_from_native", "gradient_of", "step_of", "output_of", "round_to_dtype",
            "per_sample", "from_object", "training_step", "forward_backward", "whole_batch",
            "parse_gradients", "sizes_of"]
 
@@ -202,3 +202,26 @@ def gradient_of(impl: Implementation, net: Network, params: Params, X, Y, *, eta
     after = native_to_reference(impl, net, native if result is None else result)
     k = loss_factor(impl.conventions, net, N)
     return [((Wb - Wa) / eta / k, (bb - ba) / eta / k) for (Wb, bb), (Wa, ba) in zip(before, after)]
+
+
+def step_of(impl: Implementation, net: Network, params: Params, X, Y, eta: float) -> Params:
+    """One training step of ``impl.train_step`` in reference conventions: theta - eta dC/dtheta.
+
+    The native step takes eta / k (k = ``loss_factor``: a summed step moves k times
+    as far); the new parameters are returned as reference (W, b) pairs (float64).
+    """
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    native, Xn, Yn = to_native(impl, net, params, X, Y)
+    kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
+    k = loss_factor(impl.conventions, net, X.shape[1])
+    result = impl.train_step(native, Xn, Yn, eta / k, **kwargs)
+    return native_to_reference(impl, net, native if result is None else result)
+
+
+def output_of(impl: Implementation, net: Network, params: Params, X) -> np.ndarray:
+    """``impl.forward`` in reference conventions: a^L as an (n_L, N) float64 array (rows transposed back)."""
+    X = np.asarray(X, dtype=np.float64)
+    native, Xn, _ = to_native(impl, net, params, X, np.zeros((net.n(net.L), X.shape[1])))
+    kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
+    out = np.asarray(impl.forward(native, Xn, **kwargs), dtype=np.float64)
+    return out.T if impl.conventions.samples == "rows" else out

@@ -2,7 +2,7 @@
 
 A check is a function ``run(ctx) -> CheckResult`` registered under a stable id
 ``family.name``.  The families are interface, reference, symbolic,
-finite_differences and properties (documents later).  ``run_check`` turns a
+finite_differences, properties and documents.  ``run_check`` turns a
 result into a ``Verdict``: it applies the declared known failures, and on a
 failure runs the diagnosis on the (shrunk) example.
 """
@@ -179,7 +179,7 @@ def run_check(impl: Implementation, check: str, *, profile: str = "ci", seed: in
 
 
 def _register_all() -> None:
-    from conformance import checks_fd, checks_interface, checks_properties, checks_reference  # noqa: F401
+    from conformance import checks_documents, checks_fd, checks_interface, checks_properties, checks_reference  # noqa: F401
 
 
 _register_all()

@@ -29,7 +29,7 @@ network, N >= 2).  ``doc3_backprop_batch_corrected`` passes.
 import numpy as np
 
 from conformance.protocol import implementation
-from impls.doc3_backprop_1_example import crashing, feedforward_batch, sigmoid_prime
+from impls.doc3_backprop_1_example import crashing, documents_failures, feedforward_batch, sigmoid_prime
 
 
 def _initialisation_cell(rng=0):
@@ -122,29 +122,39 @@ def notebook_loop_gradient(params, X, Y):
         weights, biases = saved
 
 
-_COMMON = dict(samples="rows", weights="out_in", bias="column", reduction="sum", loss_kind="half_sse")
+# Batches up to 50: the document trains with batch_size = 50 (its circles run), so it claims them.
+_COMMON = dict(samples="rows", weights="out_in", bias="column", reduction="sum", loss_kind="half_sse", max_N=50)
 _GLOBAL = ("backprop_batch reads the notebook's global `weights` in BP2, not the weights passed to "
            "feedforward_batch: stale weights give wrong hidden-layer gradients (or a shape error)")
 _SQUEEZE = ("feedforward_batch squeezes the hidden activations: for a batch of one sample or a width-1 hidden "
             "layer (activation.T)[:, :, np.newaxis] raises IndexError")
 _DEPTH = "feedforward_batch is hard-coded to three layers: other depths raise or drop layers"
 _LABELS = "labels.reshape(-1, 1) flattens (N, n_L) labels: with n_L > 1 BP1's stacks do not broadcast"
+#: The documents family: the circles SGD from the run's own initial values meets the stale global weights.
+_DOCUMENTS_GLOBAL = {"documents.doc3.circles_batched_vs_networkpy":
+                     f"{_GLOBAL}: the initialisation cell's weights, not the run's, enter BP2, so the SGD "
+                     f"ends far from network.py's weights"}
 
 IMPLEMENTATIONS = [
     implementation(
         "doc3.backprop_batch", gradient=gradient, **_COMMON,
-        known_failures=crashing(f"{_GLOBAL}; {_DEPTH}; {_SQUEEZE}; {_LABELS}"),
+        known_failures={**crashing(f"{_GLOBAL}; {_DEPTH}; {_SQUEEZE}; {_LABELS}"),
+                        **documents_failures(_SQUEEZE, _DEPTH), **_DOCUMENTS_GLOBAL,
+                        "documents.doc1.xnor_2431": f"raises on [2, 4, 3, 1]: {_GLOBAL} (W^2 of the global is (3, 3))"},
         description="last document's batched tensor backprop as documented, called with its arguments"),
     implementation(
         "doc3.backprop_batch.notebook_loop", gradient=notebook_loop_gradient, **_COMMON,
         layer_sizes=((1, 1, 1, 1), (1, 3, 2, 1), (2, 3, 3, 1)),
-        known_failures=crashing(_SQUEEZE),
+        known_failures={**crashing(_SQUEEZE),
+                        **documents_failures(_SQUEEZE)},
         description="the notebook's own loop (global rebound) on the notebook's networks: the squeeze"),
     implementation(
         "doc3.backprop_batch.stale_global", gradient=gradient, **_COMMON,
         layer_sizes=((2, 3, 3, 1),), min_N=2,
         known_failures={
+            **_DOCUMENTS_GLOBAL,
             "reference.agreement": _GLOBAL,
+            "symbolic.vectors": f"{_GLOBAL}: the vector on the circles network (N = 10) meets the stale weights",
             "finite_differences.full": _GLOBAL,
             "finite_differences.directional": _GLOBAL,
             "properties.hidden_unit_permutation": f"{_GLOBAL}: the stale W^2, W^3 are not permuted with the units",

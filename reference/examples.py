@@ -11,7 +11,8 @@ for the one network ``CHECKS[id].network``, called with batches of the sizes in
 ``functools.partial(conformance.adapters.gradient_of, impl, check.network)``.
 Options override a check's defaults: ``seeds``, ``min_perfect``, ``epochs``,
 ``formulation`` (the reference one to use when no grad_fn/step_fn is given),
-and for float32 implementations ``tolerance`` / ``residual_tolerance``.
+and for float32 implementations ``tolerance`` / ``residual_tolerance`` /
+``eps`` (circles runs) / ``error_bound`` (gradient checking).
 A check lets an implementation's exceptions propagate (the suite's call
 wrapper turns them into failed verdicts).
 Command line (progress is shown with ``--verbose``):

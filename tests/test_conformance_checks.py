@@ -2,12 +2,14 @@
 import pytest
 
 from conformance.builtin import IMPLEMENTATIONS as REFERENCE_IMPLS
-from conformance.checks import CHECK_IDS, run_check, select_checks
+from conformance.checks import CHECK_IDS as ALL_CHECK_IDS, run_check, select_checks
 from conformance.checks_reference import available_vectors
 from conformance.runner import check_implementation
 from conformance.testing import half_sse_loss, mse_loss, subject
 
 REFERENCE = {impl.name: impl for impl in REFERENCE_IMPLS}["reference.batched_matrix"]
+#: The drawn-example families; the documents family has its own meta-tests (tests/test_conformance_documents.py).
+CHECK_IDS = tuple(c for c in ALL_CHECK_IDS if not c.startswith("documents."))
 
 #: check id -> (bug, extra declarations) of a subject that must fail it
 BROKEN = {

@@ -74,3 +74,12 @@ def test_default_grad_fn_fills_in_the_reference_formulation_only_when_no_impleme
         assert np.array_equal(gW, eW) and np.array_equal(gb, eb)
     with pytest.raises(ValueError, match=r"^give grad_fn or step_fn, not both$"):
         default_grad_fn(net, mine, mine)
+
+
+def test_default_grad_fn_runs_the_formulation_asked_for_even_one_that_refuses_the_network():
+    """scalar covers width-1 chains only: asked for on [2, 2, 1], its refusal must surface."""
+    from reference.documents.core import default_grad_fn
+    net = Network([2, 2, 1])
+    grad_fn, _ = default_grad_fn(net, None, None, "scalar")
+    with pytest.raises(ValueError, match="width-1 chains only"):
+        grad_fn(net.init(0), np.ones((2, 3)), np.zeros((1, 3)))
