@@ -2,6 +2,8 @@
 their sum first): a non-finite entry is found and named by its index, a sum that merely
 overflows is not mistaken for one; only real numbers are accepted (float, signed or
 unsigned integers), never bool, complex or objects."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -22,9 +24,27 @@ def test_a_non_finite_entry_is_found_and_named_in_arrays_of_any_size(N, bad):
 
 
 @pytest.mark.parametrize("N", [2048, 2049, 5000])
+def test_inf_and_minus_inf_together_are_found_without_a_floating_point_error(N):
+    """Their sum is NaN (an invalid operation): the check must still name the first one."""
+    X = np.ones((2, N))
+    X[0, 5], X[1, 7] = np.inf, -np.inf
+    with pytest.raises(ValueError) as info:
+        _strictly(check_array, "X", X, (2, N))
+    assert str(info.value) == "X has a non-finite value inf at index (0, 5)"
+
+
+def _strictly(f, *args):
+    """f(*args) with every floating-point event but underflow, and every warning, an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise", under="ignore"):
+            return f(*args)
+
+
+@pytest.mark.parametrize("N", [2048, 2049, 5000])
 def test_finite_arrays_pass_even_when_their_sum_overflows(N):
     X = np.full((2, N), 1e308)
-    assert np.array_equal(check_array("X", X, (2, N)), X)
+    assert np.array_equal(_strictly(check_array, "X", X, (2, N)), X)
     assert forward(NET, [(np.zeros((3, 2)), np.zeros(3)), (np.zeros((1, 3)), np.zeros(1))], X).a(2).shape == (1, N)
 
 
