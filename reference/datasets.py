@@ -25,7 +25,7 @@ __all__ = ["toy", "make_circles", "truth_table", "xnor", "logical_or", "logical_
            "sin_regression", "sin_target", "circle_boundary", "circle_label", "GATES"]
 
 Data = Tuple[np.ndarray, np.ndarray]
-RNG = Union[np.random.Generator, np.random.RandomState, int]
+RNG = Union[np.random.Generator, int]
 
 #: The two inputs of every truth table, one column per row of the table:
 #: ``X = np.array([[0, 0, 1, 1], [0, 1, 0, 1]])`` as in the first document.
@@ -66,9 +66,10 @@ def make_circles(n_samples: int = 1000, factor: float = 0.3, noise: float = 0.1,
     n_in = n_samples - n_out on the circle of radius ``factor`` (label 1), at
     angles ``linspace(0, 2 pi, n, endpoint=False)``; then Gaussian noise of
     standard deviation ``noise`` is added to every coordinate, drawn as one
-    (N, 2) array like sklearn (so a ``numpy.random.RandomState(seed)`` passed as
-    ``rng`` gives sklearn's numbers exactly; a Generator or an int seed gives a
-    different but equally distributed draw).  No shuffling, as in the document.
+    (N, 2) array like sklearn, from the Generator (or integer seed) given: the
+    geometry is sklearn's exactly, the noise an equally distributed draw (sklearn's
+    own numbers would need its legacy RandomState, which this project does not
+    use).  No shuffling, as in the document.
 
     Returns X (2, N) and Y (1, N) in {0., 1.} (the document's X is (N, 2)).
     """
@@ -77,7 +78,7 @@ def make_circles(n_samples: int = 1000, factor: float = 0.3, noise: float = 0.1,
         raise ValueError(f"factor must be in [0, 1), got {factor!r}")
     if noise is not None and noise < 0:
         raise ValueError(f"noise must be non-negative or None, got {noise!r}")
-    gen = rng if isinstance(rng, np.random.RandomState) else as_generator(rng)
+    gen = as_generator(rng)
     n_out = n // 2
     n_in = n - n_out
     theta_out = np.linspace(0.0, 2.0 * np.pi, n_out, endpoint=False)

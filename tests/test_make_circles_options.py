@@ -1,5 +1,5 @@
 """``make_circles`` as sklearn's: defaults n_samples=1000, factor=0.3, noise=0.1; factor 0
-and noise 0 allowed; a RandomState gives sklearn's noise draw; the inner circle's angles
+and noise 0 allowed; the noise is one (N, 2) normal draw from the Generator given; the inner circle's angles
 are linspace(0, 2 pi, n_in, endpoint=False) like the outer one's."""
 import numpy as np
 import pytest
@@ -13,11 +13,11 @@ def test_the_defaults_are_the_last_documents_call():
     assert X.shape == (2, 1000) and np.array_equal(X, X2) and np.array_equal(Y, Y2)
 
 
-def test_the_noise_is_added_as_one_n_by_2_normal_draw_from_the_random_state_given():
+def test_the_noise_is_added_as_one_n_by_2_normal_draw_from_the_generator_given():
     """sklearn: ``X += generator.normal(scale=noise, size=X.shape)`` with X of shape (N, 2)."""
     clean, _ = make_circles(9, factor=0.5, noise=None, rng=0)
-    X, _ = make_circles(9, factor=0.5, noise=0.2, rng=np.random.RandomState(7))
-    np.testing.assert_array_equal(X, clean + np.random.RandomState(7).normal(scale=0.2, size=(9, 2)).T)
+    X, _ = make_circles(9, factor=0.5, noise=0.2, rng=np.random.default_rng(7))
+    np.testing.assert_array_equal(X, clean + np.random.default_rng(7).normal(scale=0.2, size=(9, 2)).T)
 
 
 def test_inner_circle_points_are_at_evenly_spaced_angles_starting_at_0():
