@@ -16,25 +16,18 @@ The question's code is correct: the transposes it asks about
 is BP3 summed over the batch.  No known failure.
 
 Changed from the question: ``initialize`` draws from a seeded
-``numpy.random.Generator`` instead of the global ``np.random``.
+``numpy.random.Generator`` instead of the global ``np.random`` (it is
+``reference.documents.forum.initialize``, with ``rng=`` a keyword).
 """
 import numpy as np
 
 from conformance.protocol import implementation
+from reference.documents.forum import initialize as forum_initialize
 
 
-def initialize(input_dim, hidden1_dim, hidden2_dim, output_dim, batch_size, rng=0):
-    gen = np.random.default_rng(rng)
-    W1 = gen.standard_normal((hidden1_dim, input_dim)) * 0.01
-    b1 = np.zeros((hidden1_dim,))
-    W2 = gen.standard_normal((hidden2_dim, hidden1_dim)) * 0.01
-    b2 = np.zeros((hidden2_dim,))
-    W3 = gen.standard_normal((output_dim, hidden2_dim)) * 0.01
-    b3 = np.zeros((output_dim,))
-    parameters = [W1, b1, W2, b2, W3, b3]
-    x = gen.random((input_dim, batch_size))
-    y = gen.standard_normal((output_dim, batch_size))
-    return parameters, x, y
+# The forum's ``initialize`` (seeded, the forum's drawing order) is kept once, in
+# reference/documents/forum.py, where the forum check uses it too.
+initialize = forum_initialize
 
 
 def sigmoid(x):

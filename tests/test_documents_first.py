@@ -6,41 +6,21 @@ or when selected with ``-m slow``; the 10,000-epoch versions run by default.
 """
 import numpy as np
 import pytest
-from hypothesis import settings
 
-from reference import Network, sigmoid_prime
+from conformance.testing import backprop as broken_backprop
+from reference import Network
 from reference.examples import CHECKS, main, run_check
-from reference.forward import forward_unchecked
 from reference.training import reference_grad_fn
-
-
-@pytest.fixture
-def thorough_only(request):
-    """Skip (with the reason shown by -ra) unless the thorough profile or ``-m slow`` selects slow checks."""
-    selected = "slow" in (request.config.getoption("markexpr") or "")
-    if settings.get_current_profile_name() != "thorough" and not selected:
-        pytest.skip("slow: runs in the thorough profile (HYPOTHESIS_PROFILE=thorough) or with -m slow")
 
 
 def sigma_prime_at_activation(net):
     """A broken gradient: BP1/BP2 with sigma'(a^l) where sigma'(z^l) belongs (a classic slip)."""
-    def grad_fn(params, X, Y):
-        fp = forward_unchecked(net, params, X)
-        L, N = net.L, X.shape[1]
-        delta = (fp.a(L) - Y) * sigmoid_prime(fp.a(L))
-        nabla = [None] * L
-        for l in range(L, 0, -1):
-            if l < L:
-                delta = (params[l][0].T @ delta) * sigmoid_prime(fp.a(l))
-            nabla[l - 1] = (delta @ fp.a(l - 1).T / N, delta.sum(axis=1) / N)
-        return nabla
-    return grad_fn
+    return broken_backprop("sigma_prime_of_a")
 
 
 def summed_over_batch(net):
     """A broken gradient: the batch sum where the mean belongs (N times too large)."""
-    ref = reference_grad_fn(net)
-    return lambda p, X, Y: [(dW * X.shape[1], db * X.shape[1]) for dW, db in ref(p, X, Y)]
+    return broken_backprop("summed")
 
 
 def test_xnor_221_reaches_100_percent_accuracy_for_at_least_5_of_10_seeds():
@@ -115,7 +95,7 @@ def test_sin_regression_reaches_the_printed_loss_order_after_10000_epochs():
 
 
 @pytest.mark.slow
-def test_circle_2841_reaches_the_printed_loss_order_at_every_printed_epoch_to_60000(thorough_only):
+def test_circle_2841_reaches_the_printed_loss_order_at_every_printed_epoch_to_60000():
     """First document, Example 3: ``nn.train(X, Y, epochs=60000, print_every=10000)`` ->
     ``Epoch 10000 - Loss: 0.000131`` ... ``Epoch 60000 - Loss: 0.000016``; seeds 0-4, every printed
     epoch within x10 (measured at 60000: 0.000014-0.000017), 100% accuracy."""
@@ -125,7 +105,7 @@ def test_circle_2841_reaches_the_printed_loss_order_at_every_printed_epoch_to_60
 
 
 @pytest.mark.slow
-def test_sin_regression_reaches_the_printed_loss_order_at_every_printed_epoch_to_60000(thorough_only):
+def test_sin_regression_reaches_the_printed_loss_order_at_every_printed_epoch_to_60000():
     """First document, Example 2: ``nn.train(X, Y, epochs=60000, print_every=10000)`` ->
     ``Epoch 10000 - Loss: 0.000376`` ... ``Epoch 60000 - Loss: 0.000072``; seeds 0-4, every printed
     epoch within x10 (measured at 60000: 0.000064-0.000150)."""

@@ -73,12 +73,16 @@ def test_the_forums_backward_agrees_with_every_reference_formulation(formulation
                 f"layer {l}: {ours} vs the forum's {theirs}"
 
 
-def test_the_reference_modules_initialize_draws_like_the_forums():
-    """``reference.documents.forum.initialize`` is the forum's, in the forum's drawing order."""
-    ours = forum.initialize(3, 4, 4, 2, 5, rng=7)
-    theirs = initialize(3, 4, 4, 2, 5, rng=np.random.default_rng(7))
-    for a, b in zip(ours[0] + [ours[1], ours[2]], theirs[0] + [theirs[1], theirs[2]]):
-        np.testing.assert_array_equal(a, b)
+def test_initialize_draws_in_the_forums_order_from_the_generator_given():
+    """Forum: ``W1 = np.random.randn(hidden1_dim, input_dim) * 0.01``, ``b1 = np.zeros(...)``, then W2,
+    W3 likewise, then ``x = np.random.rand(input_dim, batch_size)``, ``y = np.random.randn(output_dim,
+    batch_size)``: the same draws, in that order, from the seeded Generator."""
+    parameters, x, y = initialize(3, 4, 4, 2, 5, rng=7)
+    gen = np.random.default_rng(7)
+    expected = [gen.standard_normal((4, 3)) * 0.01, np.zeros(4), gen.standard_normal((4, 4)) * 0.01,
+                np.zeros(4), gen.standard_normal((2, 4)) * 0.01, np.zeros(2)]
+    for got, want in zip(parameters + [x, y], expected + [gen.random((3, 5)), gen.standard_normal((2, 5))]):
+        np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("formulation", ["per_neuron", "per_sample", "batched_tensor", "batched_matrix"])
