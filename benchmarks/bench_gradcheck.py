@@ -39,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import describe_environment, environment, fmt_time, limit_threads, np, table  # noqa: E402
 
+from conformance.testing import float32_forward, float32_gradient  # noqa: E402
 from reference import Network, gradients  # noqa: E402
 from reference.directional import directional_check  # noqa: E402
 from reference.error_model import gradient_error_bound, loss_error_bound  # noqa: E402
@@ -94,36 +95,6 @@ def detection(sizes, trials, *, rigorous, relative_to_entry, seed=0, N=32):
 
 
 # --- false alarms ---------------------------------------------------------------------------
-
-def float32_forward(net, params, X):
-    """a^l and sigma'(z^l) in float32, as the reference computes them (e = exp(-|z|))."""
-    a = X.astype(np.float32)
-    activations, primes = [a], []
-    for l, (W, b) in enumerate(params, start=1):
-        z = W.astype(np.float32) @ a + b.astype(np.float32)[:, None]
-        if l == net.L and net.output == "identity":
-            a, s = z, np.ones_like(z)
-        else:
-            e = np.exp(-np.abs(z))
-            a, s = np.where(z >= 0, 1 / (1 + e), e / (1 + e)), e / ((1 + e) * (1 + e))
-        activations.append(a)
-        primes.append(s)
-    return activations, primes
-
-
-def float32_gradient(net, params, X, Y):
-    """A correct float32 implementation (batched matrix form), returned as float64 pairs."""
-    activations, primes = float32_forward(net, params, X)
-    N = np.float32(X.shape[1])
-    delta = (activations[-1] - Y.astype(np.float32)) * primes[-1]
-    grads = [None] * net.L
-    for l in range(net.L, 0, -1):
-        if l < net.L:
-            delta = (params[l][0].astype(np.float32).T @ delta) * primes[l - 1]
-        grads[l - 1] = ((delta @ activations[l - 1].T / N).astype(np.float64),
-                        (delta.sum(axis=1) / N).astype(np.float64))
-    return grads
-
 
 def float32_loss(net, X, Y):
     def f(theta):

@@ -23,7 +23,8 @@ import numpy as np
 
 from conformance.protocol import Implementation, implementation
 
-__all__ = ["BUGS", "backprop", "train_step", "subject", "mse_loss", "half_sse_loss"]
+__all__ = ["BUGS", "backprop", "train_step", "subject", "mse_loss", "half_sse_loss",
+           "float32_forward", "float32_gradient"]
 
 BUGS = ("summed", "averaged_twice", "sign", "missing_half", "mse", "sigma_prime_of_a", "no_output_sigma_prime",
         "no_transpose", "bp4_a_l", "bias_first_sample", "drop_last_sample", "int_x", "all_zeros", "nan_large_z",
@@ -182,3 +183,33 @@ def subject(name: str, bug=None, *, step: bool = False, **declarations) -> Imple
     """An Implementation of ``backprop(bug)`` (or ``train_step(bug)`` with step=True)."""
     entry = {"train_step": train_step(bug)} if step else {"gradient": backprop(bug)}
     return implementation(name, description=f"test subject: {bug or 'correct'}", **entry, **declarations)
+
+
+def float32_forward(net, params, X):
+    """a^l and sigma'(z^l) in float32, as the reference computes them (e = exp(-|z|))."""
+    a = X.astype(np.float32)
+    activations, primes = [a], []
+    for l, (W, b) in enumerate(params, start=1):
+        z = W.astype(np.float32) @ a + b.astype(np.float32)[:, None]
+        if l == net.L and net.output == "identity":
+            a, s = z, np.ones_like(z)
+        else:
+            e = np.exp(-np.abs(z))
+            a, s = np.where(z >= 0, 1 / (1 + e), e / (1 + e)), e / ((1 + e) * (1 + e))
+        activations.append(a)
+        primes.append(s)
+    return activations, primes
+
+
+def float32_gradient(net, params, X, Y):
+    """A correct float32 implementation (batched matrix form), returned as float64 pairs."""
+    activations, primes = float32_forward(net, params, X)
+    N = np.float32(X.shape[1])
+    delta = (activations[-1] - Y.astype(np.float32)) * primes[-1]
+    grads = [None] * net.L
+    for l in range(net.L, 0, -1):
+        if l < net.L:
+            delta = (params[l][0].astype(np.float32).T @ delta) * primes[l - 1]
+        grads[l - 1] = ((delta @ activations[l - 1].T / N).astype(np.float64),
+                        (delta.sum(axis=1) / N).astype(np.float64))
+    return grads

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.strategies import problems
+from conformance.testing import float32_gradient
 from reference import Network, gradients
 from reference.directional import directional_check, random_direction
 from reference.error_model import gradient_error_bound, loss_error_bound
@@ -22,28 +23,6 @@ def _problem(sizes, N=16, seed=0):
     rng = np.random.default_rng(seed)
     params = [(W, 0.1 * rng.standard_normal(b.shape)) for W, b in net.init(rng)]
     return net, params, rng.standard_normal((sizes[0], N)), rng.random((sizes[-1], N))
-
-
-def _float32_gradient(net, params, X, Y):
-    """A correct float32 implementation: the batched matrix form, every operation in float32."""
-    a, activations, primes = X.astype(np.float32), [X.astype(np.float32)], []
-    for l, (W, b) in enumerate(params, start=1):
-        z = W.astype(np.float32) @ a + b.astype(np.float32)[:, None]
-        if l == net.L and net.output == "identity":
-            a, s = z, np.ones_like(z)
-        else:
-            e = np.exp(-np.abs(z))
-            a, s = np.where(z >= 0, 1 / (1 + e), e / (1 + e)), e / ((1 + e) * (1 + e))
-        activations.append(a)
-        primes.append(s)
-    N = np.float32(X.shape[1])
-    delta = (a - Y.astype(np.float32)) * primes[-1]
-    grads = [None] * net.L
-    for l in range(net.L, 0, -1):
-        if l < net.L:
-            delta = (params[l][0].astype(np.float32).T @ delta) * primes[l - 1]
-        grads[l - 1] = ((delta @ activations[l - 1].T) / N, delta.sum(axis=1) / N)
-    return grads
 
 
 @pytest.mark.parametrize("entry", [0, 7, 500, 1016])
@@ -98,7 +77,7 @@ def test_no_false_alarm_on_correct_float64_and_float32_gradients_of_drawn_proble
     res64 = directional_check(f, theta, flatten(gradients(net, params, X, Y)), rng=seed, loss_error=E)
     assert res64.passed, f"float64 false alarm on {problem.describe()}: worst ratio {res64.worst_ratio:.3g}"
     bound32 = flatten(gradient_error_bound(net, params, X, Y, dtype=np.float32))
-    res32 = directional_check(f, theta, flatten(_float32_gradient(net, params, X, Y)), rng=seed,
+    res32 = directional_check(f, theta, flatten(float32_gradient(net, params, X, Y)), rng=seed,
                               grad_error=bound32, loss_error=E)
     assert res32.passed, f"float32 false alarm on {problem.describe()}: worst ratio {res32.worst_ratio:.3g}"
 
@@ -116,7 +95,7 @@ def test_no_false_alarm_against_a_float32_loss():
             return float(np.float32(0.5) * np.sum(r * r) / np.float32(X.shape[1]))
 
         bound32 = flatten(gradient_error_bound(net, params, X, Y, dtype=np.float32))
-        res = directional_check(f32, flatten(params), flatten(_float32_gradient(net, params, X, Y)), rng=seed,
+        res = directional_check(f32, flatten(params), flatten(float32_gradient(net, params, X, Y)), rng=seed,
                                 loss_dtype=np.float32, grad_error=bound32)
         assert res.passed, f"seed {seed}: worst ratio {res.worst_ratio:.3g}"
 
