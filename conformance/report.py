@@ -13,7 +13,7 @@ from typing import Dict, Iterable, List, Optional
 
 from conformance.causes import CAUSES, Diagnosis
 
-__all__ = ["STATUSES", "FAMILIES", "Verdict", "FamilySummary", "ImplementationReport", "family_of",
+__all__ = ["format_verdict", "STATUSES", "FAMILIES", "Verdict", "FamilySummary", "ImplementationReport", "family_of",
            "format_table", "format_failures", "format_known", "format_details", "report_json", "write_json"]
 
 STATUSES = ("pass", "fail", "xfail", "xpass", "skip")
@@ -158,6 +158,14 @@ def _diagnosis_lines(d: Diagnosis, *, full: bool) -> List[str]:
     if full and d.reproducer:
         lines += ["reproducer:", _indent(d.reproducer)]
     return lines
+
+
+def format_verdict(verdict: Verdict) -> str:
+    """One verdict's message, then its diagnosis with the reproducer (as pytest shows a failure)."""
+    lines = [verdict.message]
+    if verdict.diagnosis is not None:
+        lines += _diagnosis_lines(verdict.diagnosis, full=True)
+    return "\n".join(lines)
 
 
 def _short(text: str, n: int = 160) -> str:

@@ -17,7 +17,7 @@ import pytest
 
 from conformance.checks import run_check, select_checks
 from conformance.discovery import load_implementations
-from conformance.causes import CAUSES
+from conformance.report import format_verdict
 from conformance.runner import META_PROPERTY, VERDICT_PROPERTY, settings_from_env
 
 SETTINGS = settings_from_env()
@@ -33,23 +33,6 @@ def _cases():
     return cases
 
 
-def _render(verdict) -> str:
-    lines = [verdict.message]
-    d = verdict.diagnosis
-    if d is not None:
-        if d.location():
-            lines.append(f"where: {d.location()}: expected {d.expected!r}, got {d.got!r}")
-        if d.cause or d.cause_text:
-            lines.append(f"cause: {d.cause} - {d.cause_text or CAUSES.get(d.cause, '')}")
-        if d.equation:
-            lines.append(f"equation: {d.equation}")
-        if d.example:
-            lines.append(f"example: {d.example}")
-        if d.reproducer:
-            lines += ["reproducer:", d.reproducer]
-    return "\n".join(lines)
-
-
 @pytest.mark.parametrize("impl,check", _cases())
 def test_conformance(impl, check, record_property):
     verdict = run_check(impl, check, profile=SETTINGS["profile"], seed=SETTINGS["seed"],
@@ -60,4 +43,4 @@ def test_conformance(impl, check, record_property):
     if verdict.status == "skip":
         pytest.skip(verdict.message)
     if verdict.status in ("fail", "xfail"):
-        pytest.fail(_render(verdict), pytrace=False)
+        pytest.fail(format_verdict(verdict), pytrace=False)
