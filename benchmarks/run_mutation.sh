@@ -13,8 +13,8 @@
 #
 #   core      the 14 core modules (formulations, forward, validation, error model,
 #             finite differences, self-check); the tests that exercise them
-#   extended  datasets, training, examples, documents/, vectors*, symbolic*;
-#             adds the documents' tests (a few of them train for seconds)
+#   extended  datasets, training, examples, documents/, vectors, symbolic*,
+#             directional, plots; adds the documents' tests (a few train for seconds)
 #
 # Environment: PYTHON (default: python3; needs mutmut>=3.8, numpy, sympy, mpmath,
 # hypothesis, pytest), MAX_CHILDREN (default 2), REV (default HEAD), MUTANTS (mutant
@@ -53,10 +53,11 @@ case "$SCOPE" in
     # (x_printed__mutmut_orig), so the byte-identical regeneration tests could not
     # pass on mutated code: mutmut's clean run fails before any mutant is tried.
     ONLY_MUTATE="reference/datasets.py reference/training.py reference/examples.py
-      reference/documents/*.py reference/vectors.py reference/symbolic*.py"
+      reference/documents/*.py reference/vectors.py reference/symbolic*.py
+      reference/directional.py reference/plots.py"
     TESTS="tests --ignore=tests/test_readme.py --ignore=tests/test_benchmarks_smoke.py
       --ignore=tests/test_catalogue.py --ignore=tests/test_catalogue_documents.py
-      --ignore=tests/catalogue --ignore=tests/test_directional.py"
+      --ignore=tests/catalogue"
     ;;
   *) echo "usage: $0 [core|extended] [WORKDIR]" >&2; exit 2 ;;
 esac
