@@ -13,7 +13,7 @@
 #
 #   core      the 14 core modules (formulations, forward, validation, error model,
 #             finite differences, self-check); the tests that exercise them
-#   extended  datasets, training, examples, documents/, vectors, symbolic*,
+#   extended  datasets, training, examples, documents/, vectors*, symbolic*,
 #             directional, plots; adds the documents' tests (a few train for seconds)
 #
 # Environment: PYTHON (default: python3; needs mutmut>=3.8, numpy, sympy, mpmath,
@@ -48,13 +48,9 @@ case "$SCOPE" in
       --ignore=tests/catalogue --ignore=tests/test_directional.py"
     ;;
   extended)
-    # reference/vectors_catalogue.py is left out: each vector file records its recipe by
-    # the recipe function's __qualname__, which mutmut's trampolines rename
-    # (x_printed__mutmut_orig), so the byte-identical regeneration tests could not
-    # pass on mutated code: mutmut's clean run fails before any mutant is tried.
     ONLY_MUTATE="reference/datasets.py reference/training.py reference/examples.py
-      reference/documents/*.py reference/vectors.py reference/symbolic*.py
-      reference/directional.py reference/plots.py"
+      reference/documents/*.py reference/vectors.py reference/vectors_catalogue.py
+      reference/symbolic*.py reference/directional.py reference/plots.py"
     TESTS="tests --ignore=tests/test_readme.py --ignore=tests/test_benchmarks_smoke.py
       --ignore=tests/test_catalogue.py --ignore=tests/test_catalogue_documents.py
       --ignore=tests/catalogue"

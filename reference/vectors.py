@@ -20,9 +20,8 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -34,7 +33,7 @@ from reference.symbolic import symbolic_gradients
 from reference.vectors_catalogue import AUTOMATIC_TAGS, CATALOGUE, VectorSpec, observed_tags
 
 __all__ = ["DIGITS", "DPS", "CONVENTION", "Vector", "vectors_dir", "exact_decimal", "vector_record",
-           "dumps", "generate", "load_vectors", "main"]
+           "point_record", "dumps", "generate", "load_vectors", "main"]
 
 FORMAT = "backprop-conformance/vector/1"
 DIGITS = 40
@@ -52,13 +51,7 @@ CONVENTION = {
 
 
 def vectors_dir() -> Path:
-    """``conformance/vectors``: via importlib.resources, else next to this repository's ``reference/``."""
-    try:
-        path = Path(str(resources.files("conformance") / "vectors"))
-        if path.is_dir():
-            return path
-    except (ModuleNotFoundError, TypeError):
-        pass
+    """``conformance/vectors``, beside ``reference/`` (in a checkout and in an installed wheel alike)."""
     return Path(__file__).resolve().parent.parent / "conformance" / "vectors"
 
 
@@ -76,7 +69,9 @@ def exact_decimal(value: mpmath.mpf, digits: int = DIGITS) -> str:
         return "0." + "0" * (digits - 1) + "e+0"
     sign, man, exp, _ = value._mpf_
     exact = (-1) ** sign * Fraction(int(man)) * (Fraction(2) ** int(exp))
-    ctx = Context(prec=digits, rounding=ROUND_HALF_EVEN, Emin=-10 ** 9, Emax=10 ** 9)
+    # precision, rounding, exponent range and traps all given: Context() copies the fields
+    # left out from decimal.DefaultContext, which the calling program may have changed
+    ctx = Context(prec=digits, rounding=ROUND_HALF_EVEN, Emin=MIN_EMIN, Emax=MAX_EMAX, traps=[])
     rounded = ctx.divide(Decimal(exact.numerator), Decimal(exact.denominator))
     return f"{rounded:.{digits - 1}e}"
 
@@ -109,10 +104,12 @@ def _exact(spec: VectorSpec, X, Y, params, dps: int, digits: int):
     return runs[0]
 
 
-def vector_record(spec: VectorSpec, *, dps: int = DPS, digits: int = DIGITS) -> Dict:
-    """The JSON-ready record of one catalogue entry (derives and evaluates; seconds to a minute)."""
+def point_record(spec: VectorSpec, *, dps: int = DPS, digits: int = DIGITS) -> Dict:
+    """Everything of a vector's record but the loss and gradients (no derivation: milliseconds).
+
+    Raises ValueError if a tag the spec claims does not hold at its point.
+    """
     X, Y, params = spec.point()
-    loss, grads = _exact(spec, X, Y, params, dps, digits)
     return {
         "format": FORMAT,
         "id": spec.id,
@@ -120,15 +117,21 @@ def vector_record(spec: VectorSpec, *, dps: int = DPS, digits: int = DIGITS) -> 
         "tags": _checked_tags(spec, X, Y, params),
         "network": {"layer_sizes": list(spec.layer_sizes), "output": spec.output},
         "convention": CONVENTION,
-        "generator": {"seed": spec.seed, "recipe": spec.recipe.__qualname__.split(".<locals>")[0],
+        "generator": {"seed": spec.seed, "recipe": spec.recipe.name,
                       "dps": dps, "digits": digits, "command": "python -m reference.vectors generate"},
         "N": int(X.shape[1]),
         "X": _floats(X),
         "Y": _floats(Y),
         "params": [{"W": _floats(W), "b": _floats(b)} for W, b in params],
-        "loss": loss,
-        "gradients": [{"W": dW, "b": db} for dW, db in grads],
     }
+
+
+def vector_record(spec: VectorSpec, *, dps: int = DPS, digits: int = DIGITS) -> Dict:
+    """The JSON-ready record of one catalogue entry (derives and evaluates; seconds to a minute)."""
+    record = point_record(spec, dps=dps, digits=digits)
+    X, Y, params = spec.point()
+    loss, grads = _exact(spec, X, Y, params, dps, digits)
+    return {**record, "loss": loss, "gradients": [{"W": dW, "b": db} for dW, db in grads]}
 
 
 def _json(value, indent: str = "") -> str:

@@ -22,6 +22,7 @@ zero-bias, small-weights.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, FrozenSet, List, Tuple
 
 import numpy as np
@@ -29,10 +30,9 @@ import numpy as np
 from reference.forward import forward_unchecked
 from reference.network import Network, Params
 
-__all__ = ["VectorSpec", "CATALOGUE", "observed_tags", "AUTOMATIC_TAGS", "DOC_ARCHITECTURES"]
+__all__ = ["VectorSpec", "Recipe", "CATALOGUE", "observed_tags", "AUTOMATIC_TAGS", "DOC_ARCHITECTURES"]
 
 Point = Tuple[np.ndarray, np.ndarray, Params]
-Recipe = Callable[[np.random.Generator, Network], Point]
 
 DOC_ARCHITECTURES = ((2, 1), (2, 2, 1), (2, 4, 3, 1), (2, 3, 3, 1), (1, 3, 2, 1), (2, 8, 4, 1),
                      (2, 16, 8, 4, 1), (3, 4, 4, 2))
@@ -42,6 +42,17 @@ AUTOMATIC_TAGS = frozenset({
     "saturated", "large-z-40", "large-z-800"})
 
 XOR_INPUTS = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named rule ``make(rng, net) -> (X, Y, params)``; the name is written into each vector file."""
+
+    name: str
+    make: Callable[[np.random.Generator, Network], Point]
+
+    def __call__(self, rng: np.random.Generator, net: Network) -> Point:
+        return self.make(rng, net)
 
 
 @dataclass(frozen=True)
@@ -104,26 +115,36 @@ def he(rng: np.random.Generator, net: Network, *, scale: float = 1.0, bias: floa
     return params
 
 
+def _printed_point(rng, net, *, pairs, targets) -> Point:
+    return XOR_INPUTS, np.array([targets]), [(np.array(W), np.array(b)) for W, b in pairs]
+
+
 def printed(*layers) -> Recipe:
     """Parameters printed in a document, data XOR inputs with the given targets."""
     *pairs, targets = layers
-    return lambda rng, net: (XOR_INPUTS, np.array([targets]), [(np.array(W), np.array(b)) for W, b in pairs])
+    return Recipe("printed", partial(_printed_point, pairs=tuple(pairs), targets=targets))
+
+
+def _boolean_point(rng, net, *, targets, he_kw) -> Point:
+    return XOR_INPUTS, np.array([targets], dtype=float), he(rng, net, **he_kw)
 
 
 def boolean(targets, **he_kw) -> Recipe:
     """XOR/XNOR-style inputs (all four corners of {0,1}^2) with He-initialised parameters."""
-    return lambda rng, net: (XOR_INPUTS, np.array([targets], dtype=float), he(rng, net, **he_kw))
+    return Recipe("boolean", partial(_boolean_point, targets=targets, he_kw=he_kw))
+
+
+def _gaussian_point(rng, net, *, N, y, he_kw) -> Point:
+    params = he(rng, net, **he_kw)
+    X = rng.standard_normal((net.n(0), N))
+    draw = {"unit": lambda s: rng.random(s), "normal": lambda s: rng.standard_normal(s),
+            "sign": lambda s: np.sign(rng.standard_normal(s))}[y]
+    return X, draw((net.n(net.L), N)), params
 
 
 def gaussian(N: int, *, y: str = "unit", **he_kw) -> Recipe:
     """X ~ Normal(0, 1); Y uniform in (0, 1) ("unit"), Normal ("normal") or +-1 ("sign")."""
-    def recipe(rng, net):
-        params = he(rng, net, **he_kw)
-        X = rng.standard_normal((net.n(0), N))
-        draw = {"unit": lambda s: rng.random(s), "normal": lambda s: rng.standard_normal(s),
-                "sign": lambda s: np.sign(rng.standard_normal(s))}[y]
-        return X, draw((net.n(net.L), N)), params
-    return recipe
+    return Recipe("gaussian", partial(_gaussian_point, N=N, y=y, he_kw=he_kw))
 
 
 def forum(rng, net):
@@ -162,24 +183,26 @@ def sine(rng, net):
     return X, (np.sin(np.pi * X[0]) * X[1])[np.newaxis, :], params
 
 
+def _huge_z_point(rng, net, *, hidden, output, N) -> Point:
+    X = rng.choice([-1.0, 1.0], size=(net.n(0), N)) * (0.5 + 0.5 * rng.random((net.n(0), N)))
+    params = he(rng, net, bias=0.5)
+    W1 = np.zeros(net.weight_shape(1))
+    W1[:, 0] = rng.choice([-1.0, 1.0], size=net.n(1)) * (hidden / 0.5 + rng.random(net.n(1)))
+    params[0] = (W1, params[0][1])
+    if net.L > 1 and output > 0:
+        W, _ = params[-1]
+        params[-1] = (np.sign(W) * (2 * output + rng.random(W.shape)), np.full(net.n(net.L), 2.0 * output))
+    Y = rng.random((net.n(net.L), N))
+    return X, Y, params
+
+
 def huge_z(hidden: float, output: float, N: int = 3) -> Recipe:
     """Points with |z| beyond ``hidden`` in layer 1 and beyond ``output`` at layer L.
 
     x in [0.5, 1] or [-1, -0.5]; w^1 = +-(hidden / 0.5 + U(0, 1)); the other layers'
     weights are Normal except the output row scaled so that |z^L| > ``output``.
     """
-    def recipe(rng, net):
-        X = rng.choice([-1.0, 1.0], size=(net.n(0), N)) * (0.5 + 0.5 * rng.random((net.n(0), N)))
-        params = he(rng, net, bias=0.5)
-        W1 = np.zeros(net.weight_shape(1))
-        W1[:, 0] = rng.choice([-1.0, 1.0], size=net.n(1)) * (hidden / 0.5 + rng.random(net.n(1)))
-        params[0] = (W1, params[0][1])
-        if net.L > 1 and output > 0:
-            W, _ = params[-1]
-            params[-1] = (np.sign(W) * (2 * output + rng.random(W.shape)), np.full(net.n(net.L), 2.0 * output))
-        Y = rng.random((net.n(net.L), N))
-        return X, Y, params
-    return recipe
+    return Recipe("huge_z", partial(_huge_z_point, hidden=hidden, output=output, N=N))
 
 
 def _spec(id, sizes, output, seed, recipe, tags, description):
@@ -215,17 +238,17 @@ CATALOGUE: Tuple[VectorSpec, ...] = (
           ["doc-architecture", "boolean-inputs"], "XNOR on doc 1's architecture 2."),
     _spec("xor-2-4-3-1-saturated", [2, 4, 3, 1], "sigmoid", 2432, boolean([1, 0, 0, 1], scale=12.0, bias=4.0),
           ["doc-architecture", "boolean-inputs"], "Weights 12 times He: many saturated units."),
-    _spec("ring-2-3-3-1-doc3-init", [2, 3, 3, 1], "sigmoid", 2331, doc3_init,
+    _spec("ring-2-3-3-1-doc3-init", [2, 3, 3, 1], "sigmoid", 2331, Recipe("doc3_init", doc3_init),
           ["doc-architecture"], "Doc 3's [2,3,3,1] initialisation and ring (make_circles-like) data, N = 10."),
     _spec("2-3-3-1-gaussian-batch-of-one", [2, 3, 3, 1], "sigmoid", 2332, gaussian(1, bias=1.0),
           ["doc-architecture"], "Doc 3's network on a single sample."),
-    _spec("toy-1-3-2-1", [1, 3, 2, 1], "sigmoid", 1321, toy_1d,
+    _spec("toy-1-3-2-1", [1, 3, 2, 1], "sigmoid", 1321, Recipe("toy_1d", toy_1d),
           ["doc-architecture"], "Doc 3's 1-D network on its toy data: labels -1/+1 a sigmoid cannot reach."),
-    _spec("circle-2-8-4-1", [2, 8, 4, 1], "sigmoid", 2841, circle,
+    _spec("circle-2-8-4-1", [2, 8, 4, 1], "sigmoid", 2841, Recipe("circle", circle),
           ["doc-architecture", "zero-bias"], "Doc 1 example 3: circular boundary, 8 samples."),
-    _spec("sine-2-16-8-4-1", [2, 16, 8, 4, 1], "sigmoid", 21681, sine,
+    _spec("sine-2-16-8-4-1", [2, 16, 8, 4, 1], "sigmoid", 21681, Recipe("sine", sine),
           ["doc-architecture"], "Doc 1 example 2: y = sin(pi x1) x2, 8 samples, the deepest network."),
-    _spec("forum-3-4-4-2", [3, 4, 4, 2], "identity", 3442, forum,
+    _spec("forum-3-4-4-2", [3, 4, 4, 2], "identity", 3442, Recipe("forum", forum),
           ["doc-architecture", "forum-question", "zero-bias", "small-weights"],
           "The forum question's initialize(3, 4, 4, 2, batch_size=5): linear output, N = 5."),
     _spec("3-4-4-2-identity-he", [3, 4, 4, 2], "identity", 3443, gaussian(5, y="normal", bias=1.0),
