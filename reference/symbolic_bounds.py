@@ -29,7 +29,9 @@ Backward (per sample; r = a^L - y):
     BP3  E[dC/db^l_j]  = (1/N) (sum_i E[delta^l_ij] + gamma_{N+1} sum_i |delta^l_ij|) + eta
     BP4  E[dC/dW^l_jk] = (1/N) (sum_i (|delta^l_ij| E[a^{l-1}_ik] + |a^{l-1}_ik| E[delta^l_ij])
                                 + gamma_{N+2} sum_i |delta^l_ij| |a^{l-1}_ik|) + eta
-    C    E[C] = (1/N) sum_ij |r_ij| E[r_ij] + gamma_{N n_L + 3} C
+    C    E[C] = (1/N) sum_ij (|r_ij| E[r_ij] + E[r_ij]^2 / 2) + gamma_{N n_L + 3} C + (n_L + 1) eta
+         (the second-order term is kept: where r = 0 the first-order one vanishes but the exact
+         C is still E[a^L]^2 / 2; n_L + 1 underflows: r_ij^2 summed over i then divided by N)
 
 (the batch sums: one rounding per product, N - 1 per sum, one for the division by N).
 The bound returned is 2 E: the factor 2 covers the neglected O(u^2) terms and the use
@@ -96,7 +98,8 @@ def gradient_error_bound(net: Network, params: Params, X, Y) -> Tuple[float, Par
     r = fp.a(L) - Y
     E_r = E_a[L] + U * np.abs(r)
     loss = 0.5 * np.sum(r * r) / N
-    loss_bound = np.sum(np.abs(r) * E_r) / N + gamma(N * net.n(L) + 3) * loss
+    loss_bound = (np.sum(np.abs(r) * E_r + 0.5 * E_r * E_r) / N + gamma(N * net.n(L) + 3) * loss
+                  + (net.n(L) + 1) * ETA)
     delta = r * s[L - 1]
     E_delta = np.abs(r) * E_s[L - 1] + s[L - 1] * E_r + U * np.abs(delta) + ETA
     bounds: List = [None] * L

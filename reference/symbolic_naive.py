@@ -25,6 +25,8 @@ __all__ = ["naive_batch_loss", "naive_batch_gradients"]
 
 def naive_batch_loss(net: Network, N: int):
     """(sn_samples, C): C = (1/N) sum_i C_{x_i} with symbols x_{i,k}, y_{i,j} for each sample i."""
+    if isinstance(N, bool) or not isinstance(N, int) or N < 1:
+        raise ValueError(f"N must be a positive integer (the number of samples), got {N!r}")
     sn = symbolic_network(net)
     samples = []
     for i in range(N):
