@@ -261,7 +261,9 @@ def symbolic_gradients_float64(net: Network, params: Params, X, Y):
 
     All N samples are evaluated at once (x_k, y_j are rows of X, Y) and averaged.
     Not a ground truth: SymPy's expressions hold powers of exp(-z) such as (1 + exp(-z))^2,
-    which overflow in float64 for z below about -354 (the result is then nan or inf).
+    which overflow in float64 for z below about -354: from there the result silently loses
+    its relative accuracy (a tiny nonzero derivative can come out as 0), and below about
+    -709, where exp(-z) itself overflows, it is nan or inf.
     """
     params, X, Y = _checked(net, params, X, Y)
     N = X.shape[1]
