@@ -31,11 +31,15 @@ Error model for one direction, the tolerance on |R - w . g|:
     truncation  |D(h/2) - D(h)|       the h^2 term of D(h); R's own O(h^4) error is
                                       (h / rho)^2 times smaller for a loss analytic in a
                                       disc of radius rho along the line
-    rounding    3 E / h               each loss value off by at most E (``loss_error``), and
-                                      R = (8 (f1+ - f1-) - (f2+ - f2-)) / (6 h).  Default
-                                      E = 16 u_C (|C| + |C|^(1/2)), u_C the loss dtype's unit
+    rounding    3 E / h               each loss value off by at most E, and
+                                      R = (8 (f1+ - f1-) - (f2+ - f2-)) / (6 h).
+                                      E = max(``loss_error``, 16 u_C (|C| + |C|^(1/2))), C the
+                                      largest of the four values, u_C the loss dtype's unit
                                       roundoff: a half squared error with outputs of order one
-                                      rounds each residual r by about u, so C by u |r| ~ u C^(1/2)
+                                      rounds each residual r by about u, so C by u |r| ~ u C^(1/2).
+                                      The estimate is kept when ``loss_error`` is given: a bound
+                                      taken at theta misses that term where r(theta) = 0 (C = 0
+                                      there, C ~ h^2 at the points evaluated)
     dot         2 (P + 2) u |v| . |g|  rounding in the four dot products d . g
     gradient    8 ||e(g)||_2 / sqrt(P) the claimed gradient's rounding errors r, |r| <= e(g)
                                       (``grad_error``, entrywise; needed for float32 code):
@@ -169,10 +173,10 @@ class _Check:
         d_h2 = (c_p - c_m) / h
         fd = (4.0 * d_h2 - d_h) / 3.0
         claimed = (4.0 * (s_p - s_m) / h - (s_pp - s_mm) / (2.0 * h)) / 3.0
-        E = self.loss_error
-        if E is None:
-            C = max(abs(c_pp), abs(c_mm), abs(c_p), abs(c_m))
-            E = 16.0 * self.u_C * (C + math.sqrt(C))
+        C = max(abs(c_pp), abs(c_mm), abs(c_p), abs(c_m))
+        E = 16.0 * self.u_C * (C + math.sqrt(C))
+        if self.loss_error is not None:
+            E = max(E, self.loss_error)
         truncation, rounding = abs(d_h2 - d_h), 3.0 * E / h
         dot = self.dot_terms[0] + self.dot_terms[1] / h
         gradient = self.grad_terms[0] + self.grad_terms[1] / h
@@ -203,8 +207,9 @@ def directional_check(f: Callable[[np.ndarray], float], theta, grad, *, rng, n_d
     order); ``rng`` a numpy Generator or an integer seed.  ``loss_dtype`` is the
     dtype ``f`` computes in (its unit roundoff sets the default step and loss
     error); ``loss_error`` an absolute bound on the rounding error of one value
-    of ``f`` near theta (pass one when it is known: the default
-    16 u_C (|C| + |C|^(1/2)) is realistic for outputs of order one, not a bound); ``grad_error`` an entrywise bound on the
+    of ``f`` near theta (pass one when it is known: the estimate
+    16 u_C (|C| + |C|^(1/2)) at the points evaluated is realistic for outputs of order one,
+    not a bound; the larger of the two is used); ``grad_error`` an entrywise bound on the
     claimed gradient's rounding error; ``step`` the first step h along the unit
     direction (default u_C^(1/5)).  ``f`` receives a read-only array that is
     reused for the next point, so it must not keep it.  Costs 4 n_directions

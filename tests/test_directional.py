@@ -129,3 +129,14 @@ def test_the_loss_sees_a_read_only_point_and_theta_is_not_modified():
 
     directional_check(f, theta, flatten(gradients(net, params, X, Y)), rng=0)
     assert np.array_equal(theta, before) and seen and not any(seen)
+
+
+def test_no_false_alarm_at_a_zero_residual_with_the_loss_bound_taken_at_theta():
+    """W = b = x = 0, y = 1/2: C(theta) = 0 and its rounding bound at theta is ~0, but at the points
+    evaluated sigma(+-h/2) - 1/2 carries an absolute rounding error of about u / 2, so C does too;
+    the estimate 16 u (C + C^(1/2)) at those points is kept (Hypothesis found this false alarm)."""
+    net = Network([1, 1])
+    params, X, Y = [(np.zeros((1, 1)), np.zeros(1))], np.zeros((1, 1)), np.full((1, 1), 0.5)
+    res = directional_check(loss_of_theta(net, X, Y), flatten(params), flatten(gradients(net, params, X, Y)),
+                            rng=0, loss_error=loss_error_bound(net, params, X, Y))
+    assert res.passed, f"false alarm at a zero residual: worst ratio {res.worst_ratio:.3g}"

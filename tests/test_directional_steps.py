@@ -35,8 +35,9 @@ def test_first_step_is_the_fifth_root_of_the_loss_dtypes_unit_roundoff(dtype, u_
 
 
 def test_step_argument_is_the_first_step_and_the_step_a_direction_without_rounding_falls_back_to():
-    """step = 0.01 and a loss whose values carry no rounding (loss_error = 0): h0 = 0.01 comes back."""
-    res = directional_check(lambda t: float(t @ t), np.ones(3), 2.0 * np.ones(3), rng=0, n_directions=2,
+    """step = 0.01 and a loss whose values carry no rounding (C = 0 everywhere and loss_error = 0,
+    so E = 0 and the rounding term is 0): h0 = 0.01 comes back."""
+    res = directional_check(lambda t: 0.0, np.ones(3), np.zeros(3), rng=0, n_directions=2,
                             step=0.01, loss_error=0.0)
     assert [d.step for d in res.directions] == [0.01, 0.01]
 
