@@ -199,8 +199,11 @@ def _huge_z_point(rng, net, *, hidden, output, N) -> Point:
 def huge_z(hidden: float, output: float, N: int = 3) -> Recipe:
     """Points with |z| beyond ``hidden`` in layer 1 and beyond ``output`` at layer L.
 
-    x in [0.5, 1] or [-1, -0.5]; w^1 = +-(hidden / 0.5 + U(0, 1)); the other layers'
-    weights are Normal except the output row scaled so that |z^L| > ``output``.
+    x in [0.5, 1] or [-1, -0.5]; w^1 = +-(hidden / 0.5 + U(0, 1)) in the first column (0
+    elsewhere), so |w^1 x| > ``hidden`` (the bias, 0.5 Normal, moves z^1 a little); the
+    other layers are He-initialised, except, for L > 1 and output > 0, the output layer:
+    weights +-(2 output + U(0, 1)) and biases 2 output, so |z^L| is of the order of
+    ``output`` or more.  The tags each vector claims are verified at its point.
     """
     return Recipe("huge_z", partial(_huge_z_point, hidden=hidden, output=output, N=N))
 
