@@ -199,3 +199,9 @@ def test_each_verdict_is_flushed_as_its_check_ends(monkeypatch, capsys):
     monkeypatch.setattr(examples, "print", lambda *a, **k: flushes.append(k.get("flush", False)), raising=False)
     assert main(["doc3.toy_shapes", "doc3.toy_dataset"]) == 0
     assert flushes[:2] == [True, True]
+
+
+def test_run_check_refuses_an_unknown_id_naming_it_and_every_known_id():
+    with pytest.raises(ValueError) as refused:
+        examples.run_check("doc1.nand_21")
+    assert str(refused.value) == f"unknown check id 'doc1.nand_21'; known: {', '.join(examples.check_ids())}"

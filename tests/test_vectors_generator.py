@@ -119,3 +119,8 @@ def test_help_texts_are_the_first_docstring_line_and_the_option_descriptions(cap
     out = " ".join(capsys.readouterr().out.split())
     assert "--only ID [ID ...] catalogue ids (default: all)" in out
     assert "--dir DIR folder (default: conformance/vectors)" in out
+
+
+def test_a_record_names_the_precision_and_digits_it_was_made_with():
+    generator = vector_record(CHEAP, dps=70, digits=12)["generator"]
+    assert (generator["dps"], generator["digits"], generator["recipe"]) == (70, 12, "gaussian")
