@@ -74,7 +74,8 @@ def regression_training(*, check_id: str, example: str, epochs: int, seeds: Sequ
     """Example 2 ("sin") or 3 ("circle") on the document's printed inputs, for each seed.
 
     Passes when, for every seed, the mse at every printed epoch up to ``epochs``
-    is of the printed order, and (circle) the predictions equal the labels.
+    is of the printed order, and (circle) the predictions equal the labels.  ``epochs``
+    below the first printed epoch is refused (there would be nothing to compare).
     """
     spec = SIN_REGRESSION if example == "sin" else CIRCLE_BOUNDARY
     net = Network(spec["layer_sizes"])
@@ -82,6 +83,9 @@ def regression_training(*, check_id: str, example: str, epochs: int, seeds: Sequ
     Y = sin_target(X) if example == "sin" else circle_label(X)
     grad_fn, step_fn = default_grad_fn(net, grad_fn, step_fn, formulation)
     printed = {e: v for e, v in spec["losses"].items() if e <= epochs}
+    if not printed:
+        raise ValueError(f"epochs={epochs!r} reaches no printed epoch (the first is {min(spec['losses'])}): "
+                         "the check would compare nothing")
     table, ok = [], True
     for seed in seeds:
         run = gradient_descent(net, net.init(seed), X, Y, eta=spec["eta"], epochs=epochs,
