@@ -100,7 +100,11 @@ def plot_decision_boundary(net: Network, params: Params, X: np.ndarray, Y: np.nd
 def train_circles(*, formulation: str = "batched_matrix", grad_fn: Optional[GradFn] = None,
                   eta: float = 3.0, epochs: int = 200, batch_size: int = 50, shuffle: bool = True,
                   seed: int = 0, verbose: bool = False):
-    """(net, X, Y, TrainingResult) of the [2, 3, 3, 1] circles run (document initial values, ``seed``)."""
+    """(net, X, Y, TrainingResult) of the [2, 3, 3, 1] circles run (document initial values, ``seed``).
+
+    The data and initial values come from ``circles_data(seed)``; the batches are reshuffled
+    every epoch from the stream ``seed + 1`` (in the given order when ``shuffle`` is false).
+    """
     net = Network([2, 3, 3, 1])
     X, Y, params0 = circles_data(seed)
     progress = print_progress(max(1, epochs // 10), file=sys.stderr, n_L=1) if verbose else None

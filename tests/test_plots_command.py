@@ -145,6 +145,12 @@ def test_train_circles_defaults_are_eta_3_200_epochs_shuffled_batches_of_50_seed
     assert capsys.readouterr() == ("", ""), "quiet unless verbose"
 
 
+def test_train_circles_shuffles_from_seed_plus_1_and_not_at_all_without_shuffle(sgd_calls):
+    plots.train_circles(epochs=1, seed=7)
+    plots.train_circles(epochs=1, seed=7, shuffle=False)
+    assert [call["rng"] for call in sgd_calls] == [8, None]
+
+
 @pytest.mark.parametrize("epochs, every", [(5, 1), (20, 2), (25, 2)])
 def test_verbose_training_reports_c_and_the_documents_mse_on_stderr_every_tenth_of_the_run(epochs, every, capsys):
     """Every max(1, epochs // 10) epochs; n_L = 1, so mse = 2C/n_L = 2C."""
