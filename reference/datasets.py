@@ -68,8 +68,8 @@ def make_circles(n_samples: int = 1000, factor: float = 0.3, noise: float = 0.1,
     standard deviation ``noise`` is added to every coordinate, drawn as one
     (N, 2) array like sklearn, from the Generator (or integer seed) given: the
     geometry is sklearn's exactly, the noise an equally distributed draw (sklearn's
-    own numbers would need its legacy RandomState, which this project does not
-    use).  No shuffling, as in the document.
+    own numbers would need NumPy's legacy global-state generator, which this project
+    does not use).  No shuffling, as in the document.
 
     Returns X (2, N) and Y (1, N) in {0., 1.} (the document's X is (N, 2)).
     """
@@ -122,7 +122,10 @@ def sin_target(X: np.ndarray) -> np.ndarray:
 
 
 def sin_regression(n_samples: int = 8, *, rng: RNG) -> Data:
-    """First document, Example 2: X ~ U[0, 1)^(2 x N) (``np.random.rand(2, samples)``), Y = sin(pi x1) x2."""
+    """First document, Example 2: X ~ U[0, 1)^(2 x N), Y = sin(pi x1) x2.
+
+    The document draws X from NumPy's global state; here it comes from ``rng``.
+    """
     n = _positive_int("n_samples", n_samples)
     X = as_generator(rng).random((2, n))
     return X, sin_target(X)

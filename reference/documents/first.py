@@ -2,8 +2,9 @@
 
 Every run is the document's ``train``: full-batch gradient descent,
 theta <- theta - eta dC/dtheta each epoch, from He initial values
-(``Network.init(seed)``, the document's ``np.random.randn(n_l, n_{l-1}) *
-sqrt(2 / n_{l-1})`` and zero biases, drawn from a seeded Generator).  Losses
+(``Network.init(seed)``, the document's standard normal W^l times
+sqrt(2 / n_{l-1}) and zero biases, drawn here from a seeded Generator, there from
+NumPy's global state).  Losses
 are compared in the document's unit, mse = 2 C / n_L, at the epochs it prints,
 where "Epoch e - Loss" is the loss *before* update e (``losses[e - 1]``).
 

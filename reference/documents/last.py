@@ -2,7 +2,8 @@
 
 Its circles experiment: ``make_circles(n_samples=1000, shuffle=False,
 factor=0.3, noise=0.1)``, the [2, 3, 3, 1] network initialised with
-``np.random.rand`` (``randn`` for W_3), 10 epochs of mini-batch SGD with
+uniform draws (standard normal for W_3) from NumPy's global state (here a
+seeded Generator), 10 epochs of mini-batch SGD with
 batch_size = 50 and eta = 1e-2 in order (the shuffle is commented out), and
 each step ``W - eta/batch_size * (sum of per-sample gradients)``.
 """
