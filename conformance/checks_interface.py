@@ -53,6 +53,21 @@ def saturated(p: Problem, bias: float) -> Problem:
     return Problem(p.net, params, p.X, p.Y)
 
 
+def then_fixed(result: CheckResult, body, fixed) -> CheckResult:
+    """After a passing search, ``body`` on each (problem, where) of ``fixed`` in turn; the first
+    failure fails the check, its message saying where.  Every problem tried counts as an example."""
+    if result.status != "pass":
+        return result
+    for p, where in fixed:
+        result.examples += 1
+        try:
+            body(p)
+        except CheckFailure as failure:
+            failure.message += f" ({where})"
+            return CheckResult("fail", failure.message, failure, result.examples)
+    return result
+
+
 @register("interface.finite", "the gradient is finite wherever the reference is finite")
 def finite(ctx: Context) -> CheckResult:
     """Drawn with parameter scales up to 300, then every corner of the support with biases of +800
@@ -60,17 +75,9 @@ def finite(ctx: Context) -> CheckResult:
     def body(p):
         require(ctx, "interface.finite", p, ctx.call(ctx.prepare(p)))
     result = searched(ctx, "interface.finite", problems_in(ctx.impl.support, scales=LARGE_SCALES), body)
-    if result.status != "pass":
-        return result
-    for p in corner_problems(ctx.impl.support, ctx.seed):
-        for bias in (800.0, -800.0):
-            try:
-                body(saturated(p, bias))
-            except CheckFailure as failure:
-                failure.message += f" (a corner of the declared support with biases of +-800, {bias:+g} first)"
-                return CheckResult("fail", failure.message, failure, result.examples + 1)
-            result.examples += 1
-    return result
+    return then_fixed(result, body, ((saturated(p, bias), "a corner of the declared support with biases of "
+                                      f"+-800, {bias:+g} first")
+                                     for p in corner_problems(ctx.impl.support, ctx.seed) for bias in (800.0, -800.0)))
 
 
 @register("interface.no_input_mutation", "no input array is modified by a call")
@@ -119,11 +126,12 @@ def _deterministic_hint(r1, r2) -> str:
     return "random_mask"
 
 
-def _varies_when_repeated(ctx: Context, check: str, p, last, calls: int = 16) -> bool:
-    """True when identical calls with nothing in between still differ (a random mask: two calls
-    agree by chance often enough on a small network, 0.46 of the time for a [1, 1, 1, 1] with
-    keep 0.8); False when they settle (state left by the other batch)."""
-    return any(first_difference(last, require(ctx, check, p, ctx.call(p))) is not None for _ in range(calls))
+def _varies_when_repeated(ctx: Context, check: str, p, calls: int = 16) -> bool:
+    """True when identical calls with nothing in between still differ among themselves (a random
+    mask: two calls agree by chance often enough on a small network, 0.46 of the time for a
+    [1, 1, 1, 1] with keep 0.8); False when they settle (state left by the other batch)."""
+    settled = require(ctx, check, p, ctx.call(p))
+    return any(first_difference(settled, require(ctx, check, p, ctx.call(p))) is not None for _ in range(calls))
 
 
 @register("interface.deterministic", "two identical calls give identical results (no hidden state)")
@@ -141,7 +149,7 @@ def deterministic(ctx: Context) -> CheckResult:
             d3 = first_difference(r1, r3)
             if d3 is not None:
                 l, name, idx, x, y = d3
-                cause = "random_mask" if _varies_when_repeated(ctx, check, p, r3) else "hidden_state"
+                cause = "random_mask" if _varies_when_repeated(ctx, check, p) else "hidden_state"
                 raise _fail(ctx, check, p, f"a call on another batch changed the next result: layer {l}, "
                             f"dC/d{name}^{l}{list(idx)} was {x!r}, then {y!r}", cause,
                             data={"other": q})
@@ -178,16 +186,8 @@ def support(ctx: Context) -> CheckResult:
     def body(p):
         require(ctx, check, p, ctx.call(ctx.prepare(p)))
     result = searched(ctx, check, problems_in(ctx.impl.support), body)
-    if result.status != "pass":
-        return result
-    for p in corner_problems(ctx.impl.support, ctx.seed):
-        try:
-            body(p)
-        except CheckFailure as failure:
-            failure.message += " (a corner of the declared support)"
-            return CheckResult("fail", failure.message, failure, result.examples + 1)
-        result.examples += 1
-    return result
+    return then_fixed(result, body, ((p, "a corner of the declared support")
+                                     for p in corner_problems(ctx.impl.support, ctx.seed)))
 
 
 @register("interface.quiet", "nothing is printed to stdout or stderr during a call")

@@ -30,6 +30,7 @@ from conformance.strategies import Problem, permutations_of, problems_in
 from conformance.tolerances import (add, floor, implementation_bound, own_scale_bound, scale, zero_residual_bound,
                                     zeros_like)
 from reference.forward import forward
+from reference.training import copy_params
 
 __all__ = ["permute_hidden", "kill_unit", "targets_at_output"]
 
@@ -108,7 +109,7 @@ def duplication(ctx: Context) -> CheckResult:
 
 def permute_hidden(params, l: int, perm):
     """Parameters with the units of hidden layer l reordered by ``perm`` (rows of W^l, b^l; columns of W^{l+1})."""
-    out = [(W.copy(), b.copy()) for W, b in params]
+    out = copy_params(params)
     W, b = out[l - 1]
     out[l - 1] = (W[perm, :], b[perm])
     out[l] = (out[l][0][:, perm], out[l][1])
@@ -166,7 +167,7 @@ def zero_at_target(ctx: Context) -> CheckResult:
 
 def kill_unit(params, l: int, k: int):
     """Parameters with the outgoing weights of unit k of hidden layer l (column k of W^{l+1}) set to zero."""
-    out = [(W.copy(), b.copy()) for W, b in params]
+    out = copy_params(params)
     out[l][0][:, k] = 0.0
     return out
 

@@ -20,6 +20,7 @@ from conformance.search import CheckFailure
 from conformance.strategies import Problem
 from reference.forward import forward
 from reference.network import Network
+from reference.training import copy_params
 
 __all__ = ["smaller_problems", "minimize"]
 
@@ -28,7 +29,7 @@ def _narrow(p: Problem, layer: int, m: int) -> Problem:
     """``p`` with only the first m units of layer ``layer`` (0 = input, L = output)."""
     sizes = list(p.net.layer_sizes)
     sizes[layer] = m
-    params = [(W.copy(), b.copy()) for W, b in p.params]
+    params = copy_params(p.params)
     X, Y = p.X, p.Y
     if layer >= 1:
         W, b = params[layer - 1]
@@ -47,7 +48,7 @@ def _suffix(p: Problem, j: int) -> Problem:
     """The layers j+1..L of ``p`` as a network of their own, fed with a^j of the original."""
     a_j = forward(p.net, p.params, p.X).a(j)
     return Problem(Network(list(p.net.layer_sizes[j:]), output=p.net.output),
-                   [(W.copy(), b.copy()) for W, b in p.params[j:]], a_j.copy(), p.Y.copy())
+                   copy_params(p.params[j:]), a_j.copy(), p.Y.copy())
 
 
 def smaller_problems(p: Problem, support) -> Iterator[Problem]:

@@ -45,6 +45,7 @@ import numpy as np
 from reference.error_model import SAFETY, gamma, gradient_error_bound, unit_roundoff
 from reference.forward import activation_prime, forward
 from reference.network import Network, Params
+from reference.training import copy_params
 
 __all__ = ["C_A", "activation_evaluation_bound", "sigma_prime_evaluation_bound", "implementation_bound", "reference_bound",
            "recovery_bound", "agreement_tolerance", "forward_error",
@@ -57,7 +58,7 @@ U64 = unit_roundoff(np.float64)
 def add(*bounds: Optional[Params]) -> Params:
     """Entrywise sum of several bounds (None entries are skipped)."""
     bounds = [b for b in bounds if b is not None]
-    out = [(W.copy(), b.copy()) for W, b in bounds[0]]
+    out = copy_params(bounds[0])
     for other in bounds[1:]:
         out = [(W + oW, b + ob) for (W, b), (oW, ob) in zip(out, other)]
     return out

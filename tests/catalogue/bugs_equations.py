@@ -27,6 +27,21 @@ def forward_columns(params, X):
     return zs, activations
 
 
+def backward_columns(params, zs, acts, Y, prime=sigmoid_prime, reduce_W=None, reduce_b=None):
+    """Batched BP1-BP4 for columns as samples, given a forward pass: correct (the mean over the
+    batch, sigma' = ``prime``) unless a bug passes its own ``prime`` or batch reductions."""
+    N = Y.shape[1]
+    reduce_W = reduce_W or (lambda g: g / N)
+    reduce_b = reduce_b or (lambda d: d.sum(axis=1) / N)
+    delta = (acts[-1] - Y) * prime(zs[-1])
+    grads = []
+    for l in range(len(params), 0, -1):
+        grads.insert(0, (reduce_W(delta @ acts[l - 1].T), reduce_b(delta)))
+        if l > 1:
+            delta = (params[l - 1][0].T @ delta) * prime(zs[l - 2])
+    return grads
+
+
 # B01: BP2 without the transpose: delta^l = W^{l+1} delta^{l+1} (runs only when n_l == n_{l+1}).
 def missing_transpose_bp2(params, X, Y):
     zs, acts = forward_columns(params, X)
@@ -102,15 +117,7 @@ def missing_half(params, X, Y):
 
 # B06 / B07: gradients of C = mean 1/2 ||a - y||^2, but a different loss is reported.
 def correct_mean_gradient(params, X, Y):
-    zs, acts = forward_columns(params, X)
-    N = X.shape[1]
-    delta = (acts[-1] - Y) * sigmoid_prime(zs[-1])
-    grads = []
-    for l in range(len(params), 0, -1):
-        grads.insert(0, (delta @ acts[l - 1].T / N, delta.sum(axis=1) / N))
-        if l > 1:
-            delta = (params[l - 1][0].T @ delta) * sigmoid_prime(zs[l - 2])
-    return grads
+    return backward_columns(params, *forward_columns(params, X), Y)
 
 
 def reported_mse(params, X, Y):

@@ -6,27 +6,16 @@ averaging twice, samples dropped, inputs cast to integers.
 import numpy as np
 
 from conformance.protocol import implementation
-from tests.catalogue.bugs_equations import forward_columns, sigmoid, sigmoid_prime
+from tests.catalogue.bugs_equations import backward_columns, forward_columns, sigmoid, sigmoid_prime
 from tests.catalogue.expect import Entry, Expect
-
-
-def _backward_columns(params, zs, acts, Y, reduce_W, reduce_b):
-    """Batched BP1-BP4 with the batch reductions passed in (columns as samples)."""
-    delta = (acts[-1] - Y) * sigmoid_prime(zs[-1])
-    grads = []
-    for l in range(len(params), 0, -1):
-        grads.insert(0, (reduce_W(delta @ acts[l - 1].T), reduce_b(delta)))
-        if l > 1:
-            delta = (params[l - 1][0].T @ delta) * sigmoid_prime(zs[l - 2])
-    return grads
 
 
 # B08: BP3 summed over the wrong axis: over the units instead of over the samples.
 def bias_wrong_axis(params, X, Y):
     zs, acts = forward_columns(params, X)
     N = X.shape[1]
-    return _backward_columns(params, zs, acts, Y, lambda g: g / N,
-                             lambda d: d.sum(axis=0) / N)              # BUG: axis=0 sums the units
+    return backward_columns(params, zs, acts, Y, reduce_W=lambda g: g / N,
+                            reduce_b=lambda d: d.sum(axis=0) / N)      # BUG: axis=0 sums the units
 
 
 # B09: per-sample loop whose bias gradient is assigned, not accumulated: the last sample's only.
@@ -49,8 +38,8 @@ def bias_from_one_sample(params, X, Y):
 def mean_and_sum_mixed(params, X, Y):
     zs, acts = forward_columns(params, X)
     N = X.shape[1]
-    return _backward_columns(params, zs, acts, Y, lambda g: g / N,
-                             lambda d: d.sum(axis=1))                 # BUG: no / N for the bias
+    return backward_columns(params, zs, acts, Y, reduce_W=lambda g: g / N,
+                            reduce_b=lambda d: d.sum(axis=1))         # BUG: no / N for the bias
 
 
 # B11: the per-sample gradients divided by N, and the total divided by N again.
@@ -60,7 +49,7 @@ def averaging_twice(params, X, Y):
     for i in range(N):                                                  # rows as samples
         x, y = X[i:i + 1].T, Y[i:i + 1].T
         zs, acts = forward_columns(params, x)
-        g = _backward_columns(params, zs, acts, y, lambda g: g / N, lambda d: d.sum(axis=1) / N)
+        g = backward_columns(params, zs, acts, y, reduce_W=lambda g: g / N, reduce_b=lambda d: d.sum(axis=1) / N)
         grads = g if grads is None else [(a + c, b + d) for (a, b), (c, d) in zip(grads, g)]
     return [(gW / N, gb / N) for gW, gb in grads]                       # BUG: already averaged
 
@@ -68,8 +57,8 @@ def averaging_twice(params, X, Y):
 # B12: declared as the mean over the batch, but summed.
 def summed_not_averaged(params, X, Y):
     zs, acts = forward_columns(params, X)
-    return _backward_columns(params, zs, acts, Y, lambda g: g,          # BUG: no / N anywhere
-                             lambda d: d.sum(axis=1))
+    return backward_columns(params, zs, acts, Y, reduce_W=lambda g: g,  # BUG: no / N anywhere
+                            reduce_b=lambda d: d.sum(axis=1))
 
 
 # B13: an off-by-one per-sample loop: the last sample never contributes (still divided by N).
@@ -78,7 +67,7 @@ def dropped_last_sample(params, X, Y):
     nabla = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
     for i in range(N - 1):                                              # BUG: range(N)
         zs, acts = forward_columns(params, X[:, i:i + 1])
-        g = _backward_columns(params, zs, acts, Y[:, i:i + 1], lambda g: g, lambda d: d[:, 0])
+        g = backward_columns(params, zs, acts, Y[:, i:i + 1], reduce_W=lambda g: g, reduce_b=lambda d: d[:, 0])
         nabla = [(a + c, b + d) for (a, b), (c, d) in zip(nabla, g)]
     return [(nw / N, nb / N) for nw, nb in nabla]
 

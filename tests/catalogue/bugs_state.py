@@ -7,25 +7,13 @@ overflows to NaN, a finite difference inside, float32 intermediates.
 import numpy as np
 
 from conformance.protocol import implementation
-from tests.catalogue.bugs_equations import forward_columns, sigmoid, sigmoid_prime
+from tests.catalogue.bugs_equations import backward_columns, forward_columns, sigmoid, sigmoid_prime
 from tests.catalogue.expect import Entry, Expect
 
 
 def as_matrix(a):
     """'Make sure it is 2-D': the helper that pairs with np.squeeze."""
     return a if a.ndim == 2 else a.reshape(-1, 1)
-
-
-def backward_columns(params, zs, acts, Y, prime=sigmoid_prime):
-    """Correct batched BP1-BP4 (columns, mean) given a forward pass; ``prime`` is sigma'."""
-    N = Y.shape[1]
-    delta = (acts[-1] - Y) * prime(zs[-1])
-    grads = []
-    for l in range(len(params), 0, -1):
-        grads.insert(0, (delta @ acts[l - 1].T / N, delta.sum(axis=1) / N))
-        if l > 1:
-            delta = (params[l - 1][0].T @ delta) * prime(zs[l - 2])
-    return grads
 
 
 # B23: rows as samples, activations squeezed "to drop the extra axis": a batch of one becomes a column.
