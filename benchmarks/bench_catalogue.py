@@ -12,7 +12,7 @@ reference.agreement).  Medians are reported.
     python benchmarks/bench_catalogue.py --only bugs --json reports/bench_catalogue.json
 
 Examples to first failure are counted by wrapping the check body that
-``conformance.checks`` hands to ``conformance.search.search``: the suite itself
+``conformance.checks.registry`` hands to ``conformance.core.search.search``: the suite itself
 is not modified.
 """
 from __future__ import annotations
@@ -29,8 +29,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import conformance.checks as checks_module  # noqa: E402
-from conformance.search import CheckFailure  # noqa: E402
+import conformance.checks.registry as checks_module  # noqa: E402
+from conformance.checks import CHECK_IDS  # noqa: E402
+from conformance.run.runner import run_check  # noqa: E402
+from conformance.core.search import CheckFailure  # noqa: E402
 from tests.catalogue.catalogue import BUGS, CORRECT  # noqa: E402
 
 
@@ -65,7 +67,7 @@ def run_one(impl, check: str, profile: str):
     """(verdict, (examples to first failure, seconds to first failure) or None)."""
     record = {"first": None}
     with first_failure_probe(record):
-        verdict = checks_module.run_check(impl, check, profile=profile)
+        verdict = run_check(impl, check, profile=profile)
     return verdict, record["first"]
 
 
@@ -97,8 +99,8 @@ def bench_correct(profile: str) -> list:
     for entry in CORRECT:
         t0 = time.perf_counter()
         alarms, examples = {}, 0
-        for check in checks_module.CHECK_IDS:
-            verdict = checks_module.run_check(entry.impl, check, profile=profile)
+        for check in CHECK_IDS:
+            verdict = run_check(entry.impl, check, profile=profile)
             examples += verdict.examples
             if verdict.status not in ("pass", "skip"):
                 alarms[check] = verdict.message.splitlines()[0] if verdict.message else verdict.status

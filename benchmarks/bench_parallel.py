@@ -110,8 +110,8 @@ def main(argv=None) -> int:
     parser.add_argument("--json", help="also write the measurements to this JSON file")
     args = parser.parse_args(argv)
     out = {}
-    if not (ROOT / "conformance" / "__main__.py").exists() or not (ROOT / "conformance" / "runner.py").exists():
-        print("conformance/__main__.py or conformance/runner.py missing: no conformance run to time")
+    if not (ROOT / "conformance" / "__main__.py").exists() or not (ROOT / "conformance" / "run" / "runner.py").exists():
+        print("conformance/__main__.py or conformance/run/runner.py missing: no conformance run to time")
         return 0
     targets = ["tests/test_directional.py"] if args.quick else ["conformance"]
     print(f"1. BLAS/OpenMP threads seen in each pytest-xdist worker (pytest -n 2 -k <none> {' '.join(targets)},"

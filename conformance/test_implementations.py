@@ -2,7 +2,7 @@
 
 Plain ``pytest`` collects this module (testpaths include conformance/), as do
 ``python -m conformance`` and ``backprop-conformance`` (which add the table and
-the reports).  The implementations come from ``conformance.discovery``
+the reports).  The implementations come from ``conformance.dropin.discovery``
 ($BACKPROP_IMPL or impls/ plus the reference formulations); the profile, seed,
 checks and per-call time limit from the environment (``runner.settings_from_env``).
 
@@ -15,10 +15,11 @@ import json
 
 import pytest
 
-from conformance.checks import run_check, select_checks
-from conformance.discovery import load_implementations
-from conformance.report import format_verdict
-from conformance.runner import META_PROPERTY, VERDICT_PROPERTY, settings_from_env
+from conformance.checks import select_checks
+from conformance.dropin.discovery import load_implementations
+from conformance.run.report import format_verdict
+from conformance.run.pytest_run import META_PROPERTY, VERDICT_PROPERTY, settings_from_env
+from conformance.run.runner import run_check
 
 SETTINGS = settings_from_env()
 

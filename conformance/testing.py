@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from conformance.protocol import Implementation, implementation
+from conformance.dropin.protocol import Implementation, implementation
 
 __all__ = ["BUGS", "backprop", "train_step", "subject", "mse_loss", "half_sse_loss",
            "float32_forward", "float32_gradient"]

@@ -25,7 +25,7 @@ display-only ``print_parameters`` is left out.
 """
 import numpy as np
 
-from conformance.protocol import implementation
+from conformance import implementation
 
 
 # Sigmoid activation and its derivative

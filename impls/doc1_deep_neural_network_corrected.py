@@ -10,8 +10,8 @@ instead of ``np.mean((Y - A)**2)`` (which is (2 / n_L) C).  Every check passes.
 """
 import numpy as np
 
-from conformance.protocol import implementation
-from impls.doc1_deep_neural_network import DeepNeuralNetwork, network_on
+from conformance import implementation
+from .doc1_deep_neural_network import DeepNeuralNetwork, network_on
 
 
 def half_mse_loss(y_true, y_pred):

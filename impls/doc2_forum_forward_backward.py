@@ -21,7 +21,7 @@ Changed from the question: ``initialize`` draws from a seeded
 """
 import numpy as np
 
-from conformance.protocol import implementation
+from conformance import implementation
 from reference.documents.forum import initialize as forum_initialize
 
 

@@ -34,7 +34,7 @@ adapter below (the defect is exposed in ``doc3_backprop_batch``).
 """
 import numpy as np
 
-from conformance.protocol import implementation
+from conformance import implementation
 
 
 def sigmoid(x):
@@ -223,7 +223,7 @@ CALLING_CHECKS = ("interface.shapes", "interface.dtype", "interface.finite", "in
 
 
 def documents_failures(n1_reason, depth_reason=None):
-    """{check: reason} for the documents family (conformance/checks_documents.py): the last document's
+    """{check: reason} for the documents family (conformance/checks/documents.py): the last document's
     gradient checking and per-example circles run call the code on one example (N = 1) and meet
     ``n1_reason``; with ``depth_reason`` the first document's truth tables ([2, 2, 1], [2, 1]: depth 2
     and 1, where the support claims them) meet that one."""

@@ -15,8 +15,8 @@ and the weights are passed to ``backprop_1_example`` instead of read from a glob
 """
 import numpy as np
 
-from conformance.protocol import implementation
-from impls.doc3_backprop_1_example import sigmoid, sigmoid_prime
+from conformance import implementation
+from .doc3_backprop_1_example import sigmoid, sigmoid_prime
 
 
 def feedforward_batch(X, weights, biases):

@@ -28,8 +28,8 @@ network, N >= 2).  ``doc3_backprop_batch_corrected`` passes.
 """
 import numpy as np
 
-from conformance.protocol import implementation
-from impls.doc3_backprop_1_example import crashing, documents_failures, feedforward_batch, sigmoid_prime
+from conformance import implementation
+from .doc3_backprop_1_example import crashing, documents_failures, feedforward_batch, sigmoid_prime
 
 
 def _initialisation_cell(rng=0):

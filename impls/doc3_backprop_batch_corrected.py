@@ -9,9 +9,9 @@ corrected ``feedforward_batch``); the labels stay (N, n_L) and become an
 """
 import numpy as np
 
-from conformance.protocol import implementation
-from impls.doc3_backprop_1_example import sigmoid_prime
-from impls.doc3_backprop_1_example_corrected import feedforward_batch
+from conformance import implementation
+from .doc3_backprop_1_example import sigmoid_prime
+from .doc3_backprop_1_example_corrected import feedforward_batch
 
 
 def as_stack(M):

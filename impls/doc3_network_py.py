@@ -19,7 +19,7 @@ they only record and would grow without bound under thousands of calls; and
 """
 import numpy as np
 
-from conformance.protocol import implementation
+from conformance import implementation
 from reference.documents.networkpy import NielsenNetwork, sigmoid, sigmoid_prime  # noqa: F401
 
 

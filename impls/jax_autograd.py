@@ -24,7 +24,7 @@ import os
 
 import numpy as np
 
-from conformance.protocol import implementation
+from conformance import implementation
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 try:

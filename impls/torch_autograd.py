@@ -13,7 +13,7 @@ the module as skipped with that note.
 """
 import numpy as np
 
-from conformance.protocol import implementation
+from conformance import implementation
 
 try:
     import torch

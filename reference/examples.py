@@ -8,7 +8,7 @@
 An implementation is given in reference conventions (``reference.training``)
 for the one network ``CHECKS[id].network``, called with batches of the sizes in
 ``CHECKS[id].batch_sizes``; the conformance suite adapts it, e.g.
-``functools.partial(conformance.adapters.gradient_of, impl, check.network)``.
+``functools.partial(conformance.dropin.adapters.gradient_of, impl, check.network)``.
 Options override a check's defaults: ``seeds``, ``min_perfect``, ``epochs``,
 ``formulation`` (the reference one to use when no grad_fn/step_fn is given),
 and for float32 implementations ``tolerance`` / ``residual_tolerance`` /

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from conformance.assertions import assert_gradients_close
+from conformance.core.assertions import assert_gradients_close
 from reference import FORMULATIONS, Network, forward, gradients, sigmoid_prime
 from reference.batched_matrix import BLOCK, feedforward
 from reference.error_model import gradient_error_bound

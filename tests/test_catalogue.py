@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conformance import runner
+from conformance.run import runner
 from tests.catalogue.catalogue import BUGS, CORRECT, ENTRIES
 from tests.catalogue.expect import resolve_factor, resolve_layer
 

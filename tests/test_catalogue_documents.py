@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance import runner
-from conformance.discovery import implementations_in
+from conformance.run import runner
+from conformance.dropin.discovery import implementations_in
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 IMPLS = Path(__file__).resolve().parent.parent / "impls"

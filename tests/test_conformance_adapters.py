@@ -4,11 +4,11 @@ import itertools
 import numpy as np
 import pytest
 
-from conformance import adapters
-from conformance.adapters import (StructureError, gradient_from_native, gradient_of, loss_factor,
+from conformance.dropin import adapters
+from conformance.dropin.adapters import (StructureError, gradient_from_native, gradient_of, loss_factor,
                                   native_to_reference, to_native)
-from conformance.protocol import BIASES, DTYPES, LAYOUTS, LOSSES, REDUCTIONS, SAMPLES, WEIGHTS, Conventions, implementation
-from conformance.ready_adapters import parse_gradients
+from conformance.dropin.protocol import BIASES, DTYPES, LAYOUTS, LOSSES, REDUCTIONS, SAMPLES, WEIGHTS, Conventions, implementation
+from conformance.dropin.ready_adapters import parse_gradients
 from reference import Network, gradients
 
 COMBOS = [Conventions(*c) for c in itertools.product(SAMPLES, WEIGHTS, BIASES, REDUCTIONS, LOSSES, LAYOUTS, DTYPES)

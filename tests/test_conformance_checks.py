@@ -1,10 +1,11 @@
 """Every check passes for correct implementations and fails for a suitably broken one."""
 import pytest
 
-from conformance.builtin import IMPLEMENTATIONS as REFERENCE_IMPLS
-from conformance.checks import CHECK_IDS as ALL_CHECK_IDS, run_check, select_checks
-from conformance.checks_reference import available_vectors
-from conformance.runner import check_implementation
+from conformance.dropin.builtin import IMPLEMENTATIONS as REFERENCE_IMPLS
+from conformance.checks import CHECK_IDS as ALL_CHECK_IDS, select_checks
+from conformance.run.runner import run_check
+from conformance.checks.agreement import available_vectors
+from conformance.run.runner import check_implementation
 from conformance.testing import half_sse_loss, mse_loss, subject
 
 REFERENCE = {impl.name: impl for impl in REFERENCE_IMPLS}["reference.batched_matrix"]

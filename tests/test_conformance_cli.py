@@ -78,10 +78,10 @@ def test_an_unexpected_pass_exits_one(tmp_path):
     assert out.returncode == 1 and "XPASS  tmp.xpass :: interface.shapes" in out.stdout
 
 
-def test_a_module_that_does_not_import_is_a_failed_row_and_the_others_still_run(tmp_path):
+def test_a_module_that_does_not_import_in_a_folder_is_one_failed_row_and_the_others_still_run(tmp_path):
     out = _run("--impl", _impls(tmp_path, good=GOOD, broken=BROKEN), "--in-process")
     assert out.returncode == 1
-    assert "no_such_dependency_anywhere" in out.stdout and "tmp.good" in out.stdout
+    assert out.stdout.count("no_such_dependency_anywhere") == 1 and "tmp.good" in out.stdout
 
 
 def test_xdist_and_in_process_give_the_same_verdicts(tmp_path):
@@ -124,3 +124,27 @@ def test_the_console_script_runs(tmp_path):
     out = subprocess.run([script, "--impl", _impls(tmp_path, good=GOOD), "--profile", "dev", "--checks", CHECKS],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_positional_files_name_implementations_and_pytest_arguments_follow_a_double_dash(tmp_path):
+    folder = _impls(tmp_path, good=GOOD, bad=BAD)
+    out = _run(folder / "good.py", folder / "bad.py", "--", "-p", "no:randomly")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "2 implementations, 4 verdicts, 1 unexpected" in out.stdout
+    assert "FAIL  tmp.bad :: reference.agreement" in out.stdout
+
+
+def test_a_named_file_that_is_missing_or_does_not_import_is_one_line_and_exit_2(tmp_path):
+    folder = _impls(tmp_path, broken=BROKEN)
+    for target, words in ((tmp_path / "missing.py", "no such file"), (folder / "broken.py", "no_such_dependency")):
+        out = _run(target)
+        assert out.returncode == 2, out.stdout + out.stderr
+        assert out.stdout == "" and len(out.stderr.strip().splitlines()) == 1 and words in out.stderr
+
+
+def test_a_named_file_that_does_not_import_beside_good_ones_is_reported_once_and_exits_2(tmp_path):
+    folder = _impls(tmp_path, good=GOOD, broken=BROKEN)
+    out = _run(folder / "good.py", folder / "broken.py", "--in-process")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert out.stdout.count("no_such_dependency_anywhere") == 1 and "tmp.good" in out.stdout
+    assert "not loaded" in out.stdout and "no_such_dependency_anywhere" in out.stderr

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks import run_check
-from conformance.discovery import load_implementations
-from conformance.factors import Observation, explain
+from conformance.run.runner import run_check
+from conformance.dropin.discovery import load_implementations
+from conformance.diagnosis.factors import Observation, explain
 from conformance.testing import mse_loss, subject
 
 ROOT = Path(__file__).resolve().parent.parent

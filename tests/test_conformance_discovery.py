@@ -3,9 +3,9 @@ import textwrap
 
 import pytest
 
-from conformance import discovery
-from conformance.discovery import ENV_VAR, load_implementation, load_implementations
-from conformance.protocol import Implementation
+from conformance.dropin import discovery
+from conformance.dropin.discovery import ENV_VAR, load_implementation, load_implementations
+from conformance.dropin.protocol import Implementation
 
 GOOD = """
 from conformance.testing import subject
@@ -63,7 +63,7 @@ def test_an_optional_module_without_its_dependency_is_a_skipped_row(tmp_path):
     _write(tmp_path, "optional", "IMPLEMENTATIONS = []\nUNAVAILABLE = 'needs a GPU'\n")
     impl = load_implementations(str(tmp_path / "optional.py"))[0]
     assert impl.unavailable == "needs a GPU"
-    from conformance.checks import run_check
+    from conformance.run.runner import run_check
     verdict = run_check(impl, "reference.agreement")
     assert verdict.status == "skip" and "needs a GPU" in verdict.message
 
@@ -104,5 +104,5 @@ def test_load_implementation_finds_one_by_source_and_name(tmp_path):
         load_implementation(str(path), "look.c")
 
 
-def test_impls_dir_points_at_the_repository_folder():
-    assert discovery.impls_dir().name == "impls"
+def test_the_examples_folder_is_the_repository_impls_folder():
+    assert discovery.examples_dir().name == "impls" and discovery.impls_dir() == discovery.examples_dir()

@@ -1,18 +1,19 @@
 """The documents family: the documents' examples run as conformance checks for every implementation whose
 declared support covers them; correct implementations pass, broken ones fail naming the document check,
-and an implementation outside the support gets a skip with the reason (conformance/checks_documents.py).
+and an implementation outside the support gets a skip with the reason (conformance/checks/documents.py).
 """
 import dataclasses
 import time
 
 import pytest
 
-from conformance.builtin import IMPLEMENTATIONS as REFERENCE_IMPLS
-from conformance.checks import CHECK_IDS, run_check
-from conformance.documents_plan import PLANS, REDUCED, SPECS, profile_options, support_gap
-from conformance.protocol import Support
-from conformance.report import format_table
-from conformance.runner import check_implementation
+from conformance.dropin.builtin import IMPLEMENTATIONS as REFERENCE_IMPLS
+from conformance.checks import CHECK_IDS
+from conformance.run.runner import run_check
+from conformance.checks.documents_plan import PLANS, REDUCED, SPECS, profile_options, support_gap
+from conformance.dropin.protocol import Support
+from conformance.run.report import format_table
+from conformance.run.runner import check_implementation
 from conformance.testing import backprop, subject
 from impls import doc1_deep_neural_network_corrected as doc1_corrected, doc3_backprop_1_example, example_rows_in_out_sum
 from reference.examples import CHECKS as DOCUMENT_CHECKS

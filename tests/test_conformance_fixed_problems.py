@@ -3,12 +3,13 @@
 A failure there fails the check and says where; a bug only those problems reach is caught."""
 import numpy as np
 
-from conformance.checks import CheckResult, run_check
-from conformance.checks_interface import _varies_when_repeated, then_fixed
-from conformance.context import Context
-from conformance.protocol import implementation
-from conformance.search import CheckFailure
-from conformance.strategies import Problem
+from conformance.checks import CheckResult
+from conformance.run.runner import run_check
+from conformance.checks.interface import _varies_when_repeated, then_fixed
+from conformance.core.context import Context
+from conformance.dropin.protocol import implementation
+from conformance.core.search import CheckFailure
+from conformance.core.strategies import Problem
 from conformance.testing import backprop
 from reference import Network
 

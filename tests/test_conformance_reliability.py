@@ -4,11 +4,12 @@ import threading
 import numpy as np
 import pytest
 
-from conformance import checks
-from conformance.calls import call_gradient, run_limited
-from conformance.checks import CheckResult, run_check
-from conformance.protocol import implementation
-from conformance.runner import check_implementation
+from conformance.checks import registry as checks
+from conformance.core.calls import call_gradient, run_limited
+from conformance.checks import CheckResult
+from conformance.run.runner import run_check
+from conformance.dropin.protocol import implementation
+from conformance.run.runner import check_implementation
 from conformance.testing import subject
 from reference import Network
 
@@ -91,7 +92,7 @@ def test_a_bug_in_the_suite_itself_is_a_failed_verdict_not_a_crash(monkeypatch):
 
 
 def test_a_failed_load_fails_every_check_with_the_error():
-    from conformance.discovery import broken
+    from conformance.dropin.discovery import broken
     report = check_implementation(broken("mod", "mod.py", "could not load mod.py: SyntaxError"), profile="dev",
                                   checks=["reference.agreement", "interface.shapes"])
     assert all(v.status == "fail" and "SyntaxError" in v.message for v in report.verdicts.values())

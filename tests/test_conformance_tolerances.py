@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from conformance.calls import call_gradient
-from conformance.protocol import Support
-from conformance.report import FamilySummary, ImplementationReport, Verdict, format_table
-from conformance.causes import Diagnosis
-from conformance.strategies import problems_in
+from conformance.core.calls import call_gradient
+from conformance.dropin.protocol import Support
+from conformance.run.report import FamilySummary, ImplementationReport, Verdict, format_table
+from conformance.diagnosis.causes import Diagnosis
+from conformance.core.strategies import problems_in
 from conformance.testing import subject
-from conformance.tolerances import agreement_tolerance
+from conformance.core.tolerances import agreement_tolerance
 from reference import Network, gradients
 from reference.params import flatten
 
@@ -44,7 +44,7 @@ def _tanh_gradient(params, X, Y):
 @pytest.mark.parametrize("name, dtype, step", [("float64", "float64", False), ("float32", "float32", False),
                                                ("float32 step", "float32", True), ("tanh", "float64", None)])
 def test_correct_code_never_exceeds_the_tolerance_even_when_saturated(name, dtype, step):
-    from conformance.protocol import implementation
+    from conformance.dropin.protocol import implementation
     impl = implementation("tanh", gradient=_tanh_gradient) if step is None else \
         subject(name, None, dtype=dtype, step=step)
     rng = np.random.default_rng(7)

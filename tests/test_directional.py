@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.strategies import problems
+from conformance.core.strategies import problems
 from conformance.testing import float32_gradient
 from reference import Network, gradients
 from reference.directional import directional_check, random_direction

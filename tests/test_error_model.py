@@ -3,7 +3,7 @@ computations, and it is tight enough to catch a one-ulp-per-operation drift."""
 import numpy as np
 from hypothesis import given
 
-from conformance.strategies import problems
+from conformance.core.strategies import problems
 from reference import gradients, Network
 from reference.error_model import gradient_error_bound, loss_error_bound, gamma, unit_roundoff
 from reference.params import flatten

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from conformance.assertions import assert_gradients_close
-from conformance.strategies import problems
+from conformance.core.assertions import assert_gradients_close
+from conformance.core.strategies import problems
 from reference import FORMULATIONS, Network, gradients
 from reference.error_model import gradient_error_bound
 from reference.finite_differences import (central_difference, numerical_gradient,

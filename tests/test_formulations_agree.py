@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from conformance.assertions import assert_gradients_close
-from conformance.strategies import chains, problems
+from conformance.core.assertions import assert_gradients_close
+from conformance.core.strategies import chains, problems
 from reference import FORMULATIONS, gradients
 from reference.error_model import gradient_error_bound
 

@@ -5,7 +5,7 @@ import pytest
 
 from reference import FORMULATIONS, Network, forward, gradients, loss
 from reference.error_model import gradient_error_bound
-from conformance.assertions import assert_gradients_close
+from conformance.core.assertions import assert_gradients_close
 
 ALL_WIDE = sorted(set(FORMULATIONS) - {"scalar"})
 

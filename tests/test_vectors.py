@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pytest
 
-from conformance.assertions import assert_gradients_close, mismatches
+from conformance.core.assertions import assert_gradients_close, mismatches
 from reference import FORMULATIONS, gradients, loss
 from reference.activations import sigmoid
 from reference.forward import forward

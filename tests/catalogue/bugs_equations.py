@@ -5,7 +5,7 @@ with the one bug marked ``# BUG``.
 """
 import numpy as np
 
-from conformance.protocol import implementation
+from conformance.dropin.protocol import implementation
 from tests.catalogue.expect import Entry, Expect
 
 

@@ -6,7 +6,7 @@ through it, per-neuron and folded-bias index mistakes.
 """
 import numpy as np
 
-from conformance.protocol import implementation
+from conformance.dropin.protocol import implementation
 from tests.catalogue.bugs_equations import forward_columns, sigmoid, sigmoid_prime
 from tests.catalogue.expect import Entry, Expect
 

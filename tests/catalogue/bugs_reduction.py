@@ -5,7 +5,7 @@ averaging twice, samples dropped, inputs cast to integers.
 """
 import numpy as np
 
-from conformance.protocol import implementation
+from conformance.dropin.protocol import implementation
 from tests.catalogue.bugs_equations import backward_columns, forward_columns, sigmoid, sigmoid_prime
 from tests.catalogue.expect import Entry, Expect
 

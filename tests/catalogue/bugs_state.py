@@ -6,7 +6,7 @@ overflows to NaN, a finite difference inside, float32 intermediates.
 """
 import numpy as np
 
-from conformance.protocol import implementation
+from conformance.dropin.protocol import implementation
 from tests.catalogue.bugs_equations import backward_columns, forward_columns, sigmoid, sigmoid_prime
 from tests.catalogue.expect import Entry, Expect
 

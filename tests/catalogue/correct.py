@@ -7,8 +7,8 @@ autodiff engine (``tests.catalogue.micrograd``).
 """
 import numpy as np
 
-from conformance.adapters import per_sample
-from conformance.protocol import implementation
+from conformance.dropin.adapters import per_sample
+from conformance.dropin.protocol import implementation
 from tests.catalogue.expect import Entry
 from tests.catalogue.micrograd import micrograd_gradient
 
@@ -194,7 +194,7 @@ ENTRIES = [
     Entry(implementation("ok.float32_batched", gradient=float32_batched, dtype="float32"),
           "float32 throughout, batched matrices"),
     Entry(implementation("ok.per_sample_adapter", gradient=per_sample(backprop_one), bias="column"),
-          "a per-sample loop (network.py style) through conformance.adapters.per_sample"),
+          "a per-sample loop (network.py style) through conformance.dropin.adapters.per_sample"),
     Entry(implementation("ok.columns_in_out_sum", gradient=columns_in_out_sum, weights="in_out",
                          reduction="sum"),
           "columns, W (in, out), sum"),

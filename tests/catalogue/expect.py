@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence, Tuple, Union
 
-from conformance.protocol import Implementation
+from conformance.dropin.protocol import Implementation
 
 __all__ = ["Expect", "Entry", "resolve_layer", "resolve_factor"]
 

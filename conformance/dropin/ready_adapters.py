@@ -1,7 +1,7 @@
 """Ready adapters for the common shapes of hand-written backprop, so a drop-in is a few lines.
 
 Each adapter turns user code into one of the native entry points of the
-protocol (``conformance.protocol``):
+protocol (``conformance.dropin.protocol``):
 
     per_sample(backprop)              backprop(params, x, y) per sample -> gradient(params, X, Y)
     from_object(make, method=...)     an object built from the params, e.g. network.py's

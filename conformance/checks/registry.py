@@ -1,32 +1,30 @@
-"""The check registry (stable ids), helpers shared by the checks, and ``run_check``.
+"""The check registry (stable ids) and the helpers every check family shares.
 
 A check is a function ``run(ctx) -> CheckResult`` registered under a stable id
-``family.name``.  The families are interface, reference, symbolic,
-finite_differences, properties and documents.  ``run_check`` turns a
-result into a ``Verdict``: it applies the declared known failures, and on a
-failure runs the diagnosis on the (shrunk) example.
+``family.name``.  The families (interface, reference, symbolic,
+finite_differences, properties, documents) live in their own modules of
+``conformance.checks`` and import this registry; the registry imports none of
+them (``conformance.checks`` imports them all, which registers them).
+Turning a result into a verdict (known failures, diagnosis) happens a layer
+above, in ``conformance.run.verdicts``: a check never sees a diagnosis.
 """
 from __future__ import annotations
 
-import time
-import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
 import numpy as np
 
-from conformance.assertions import count_mismatches, format_mismatch, mismatches
-from conformance.calls import CallOutcome
-from conformance.context import Context
-from conformance.protocol import Implementation
-from conformance.report import Verdict
-from conformance.minimize import minimize
-from conformance.search import CheckFailure, search
-from conformance.strategies import Problem
+from conformance.core.assertions import count_mismatches, format_mismatch, mismatches
+from conformance.core.calls import CallOutcome
+from conformance.core.context import Context
+from conformance.core.minimize import minimize
+from conformance.core.search import CheckFailure, search
+from conformance.core.strategies import Problem
 from reference.network import Params
 
-__all__ = ["Check", "CheckResult", "CHECKS", "CHECK_IDS", "register", "require", "compare",
-           "searched", "run_check", "select_checks", "first_in_backprop_order"]
+__all__ = ["Check", "CheckResult", "CHECKS", "register", "require", "compare", "searched", "select_checks",
+           "first_in_backprop_order"]
 
 
 @dataclass
@@ -133,54 +131,3 @@ def select_checks(selection=None) -> List[str]:
     if unknown:
         raise ValueError(f"unknown check ids or families {unknown}; known: {ids}")
     return chosen
-
-
-def _load_failure(impl: Implementation, check: str) -> CheckResult:
-    return CheckResult("fail", f"[{impl.name}] {check}: {impl.load_error}",
-                       CheckFailure(impl.load_error, hint="import_error"))
-
-
-def _status(result: CheckResult, impl: Implementation, check: str):
-    kf = impl.known_failure(check)
-    if result.status == "skip":
-        return "skip", kf.reason if kf else ""
-    if kf is None:
-        return result.status, ""
-    return ("xfail" if result.status == "fail" else "xpass"), kf.reason
-
-
-def run_check(impl: Implementation, check: str, *, profile: str = "ci", seed: int = 0,
-              eta: Optional[float] = None, time_limit: Optional[float] = None, diagnose: bool = True) -> Verdict:
-    """Run one check on one implementation; never raises for a misbehaving implementation."""
-    from conformance.diagnosis import diagnose_failure  # late: diagnosis imports the check helpers
-    ctx_kwargs = {k: v for k, v in (("eta", eta), ("time_limit", time_limit)) if v is not None}
-    ctx = Context(impl, profile=profile, seed=seed, known_failure=impl.known_failure(check) is not None, **ctx_kwargs)
-    t0 = time.perf_counter()
-    if impl.load_error:
-        result = _load_failure(impl, check)
-    elif impl.unavailable:
-        result = CheckResult("skip", f"not available: {impl.unavailable}")
-    else:
-        try:
-            result = CHECKS[check].run(ctx)
-        except Exception as exc:  # a bug in the suite itself: say so, never stop the run
-            result = CheckResult("fail", f"[{impl.name}] {check}: internal error in the conformance suite: "
-                                 f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}")
-    status, reason = _status(result, impl, check)
-    diag = None
-    if result.status == "fail" and result.failure is not None and diagnose:
-        try:
-            diag = diagnose_failure(ctx, check, result.failure)
-        except Exception as exc:  # the verdict stands without a diagnosis
-            result.notes.append(f"diagnosis failed: {type(exc).__name__}: {exc}")
-    message = result.message + "".join(f"\n  ({n})" for n in result.notes)
-    return Verdict(check=check, status=status, message=message, diagnosis=diag, reason=reason,
-                   examples=result.examples, seconds=time.perf_counter() - t0)
-
-
-def _register_all() -> None:
-    from conformance import checks_documents, checks_fd, checks_interface, checks_properties, checks_reference  # noqa: F401
-
-
-_register_all()
-CHECK_IDS = tuple(sorted(CHECKS))

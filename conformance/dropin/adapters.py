@@ -19,7 +19,7 @@ is translated here and nowhere else:
 
 A training step's gradient is recovered from its update: g = (theta_before - theta_after) / eta.
 The ready adapters for common shapes (per-sample class, whole-batch function,
-training step) live in ``conformance.ready_adapters`` and are re-exported here.
+training step) live in ``conformance.dropin.ready_adapters`` and are re-exported here.
 """
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from conformance.protocol import Conventions, Implementation
-from conformance.ready_adapters import (StructureError, forward_backward, from_object, parse_gradients,
+from conformance.dropin.protocol import Conventions, Implementation
+from conformance.dropin.ready_adapters import (StructureError, forward_backward, from_object, parse_gradients,
                                         per_sample, sizes_of, training_step, whole_batch)
 from reference.network import Network, Params
 

@@ -21,7 +21,7 @@ accuracy runs the first ``k`` and requires ceil(m k / n) of them (1 of 1 for
 every truth table at k = 1: seed 0 reaches 100 % in all four for the reference).
 The ratio rule compares medians of the implementation's and the float64
 reference's time per call on the same problem in the same process, so it does
-not depend on the machine's load (``checks_documents.Guard``).
+not depend on the machine's load (``conformance.checks.documents.Guard``).
 """
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import numpy as np
 
-from conformance.adapters import ETA, loss_factor, round_to_dtype
-from conformance.strategies import Problem
-from conformance.tolerances import add, agreement_tolerance, recovery_bound
+from conformance.dropin.adapters import ETA, loss_factor, round_to_dtype
+from conformance.core.strategies import Problem
+from conformance.core.tolerances import add, agreement_tolerance, recovery_bound
 from reference.datasets import circle_label, sin_target, toy, truth_table
 from reference.documents import first, forum, last
 from reference.documents.core import DocumentCheck
@@ -79,7 +79,7 @@ class Spec:
 
     ``kind``: "training" passes the implementation's training step (``step_fn``) when
     it has one, else its gradient; "gradient" always passes the gradient (a step's
-    gradient recovered with eta = 2^10, ``conformance.adapters.gradient_of``);
+    gradient recovered with eta = 2^10, ``conformance.dropin.adapters.gradient_of``);
     "forward" passes its ``forward``.  ``per_example``: the gradient of a batch is the
     mean of the implementation's gradients on one example at a time (N = 1), as the
     last document's ``backprop_1_example`` loop takes it.

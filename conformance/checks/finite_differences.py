@@ -26,13 +26,13 @@ from typing import Callable
 
 import numpy as np
 
-from conformance.adapters import loss_factor, to_native
-from conformance.calls import run_limited
-from conformance.checks import CheckResult, compare, register, require, searched
-from conformance.context import Context
-from conformance.search import CheckFailure
-from conformance.strategies import problems_in
-from conformance.tolerances import add, implementation_bound, scale
+from conformance.dropin.adapters import loss_factor, to_native
+from conformance.core.calls import run_limited
+from conformance.checks.registry import CheckResult, compare, register, require, searched
+from conformance.core.context import Context
+from conformance.core.search import CheckFailure
+from conformance.core.strategies import problems_in
+from conformance.core.tolerances import add, implementation_bound, scale
 from reference.directional import directional_check
 from reference.error_model import loss_error_bound
 from reference.finite_differences import loss_of_theta, numerical_gradient_with_error

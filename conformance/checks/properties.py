@@ -24,10 +24,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from conformance.checks import CheckResult, compare, register, require, searched
-from conformance.context import Context
-from conformance.strategies import Problem, permutations_of, problems_in
-from conformance.tolerances import (add, floor, implementation_bound, own_scale_bound, scale, zero_residual_bound,
+from conformance.checks.registry import CheckResult, compare, register, require, searched
+from conformance.core.context import Context
+from conformance.core.strategies import Problem, permutations_of, problems_in
+from conformance.core.tolerances import (add, floor, implementation_bound, own_scale_bound, scale, zero_residual_bound,
                                     zeros_like)
 from reference.forward import forward
 from reference.training import copy_params
@@ -135,7 +135,7 @@ def hidden_unit_permutation(ctx: Context) -> CheckResult:
         expected = permute_hidden(got, l, perm)
         compare(ctx, check, q, got_q, expected, add(permute_hidden(tol, l, perm), tol_q),
                 what=f"its own gradient with the units of layer {l} permuted by {perm}",
-                repro=(f"from conformance.checks_properties import permute_hidden; layer, perm = {l}, {perm}",
+                repro=(f"from conformance.checks.properties import permute_hidden; layer, perm = {l}, {perm}",
                        "got_perm = gradient_of(impl, net, permute_hidden(params, layer, perm), X, Y)",
                        "print('permuted expected:', permute_hidden(got, layer, perm)[layer - 1][0].tolist())",
                        "print('permuted got:     ', got_perm[layer - 1][0].tolist())"))

@@ -36,9 +36,10 @@ one drawn as a keyword argument, ``gradient(params, X, Y, output="identity")``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Optional, Sequence, Tuple
 
-from reference.network import Network
+if TYPE_CHECKING:  # the protocol itself needs nothing of the reference (a worker loads it alone)
+    from reference.network import Network
 
 __all__ = ["Conventions", "Support", "KnownFailure", "Implementation", "implementation",
            "SAMPLES", "WEIGHTS", "BIASES", "REDUCTIONS", "LOSSES", "LAYOUTS", "DTYPES", "OUTPUTS"]

@@ -16,8 +16,8 @@ from __future__ import annotations
 import time
 from typing import Callable, Iterator, Optional
 
-from conformance.search import CheckFailure
-from conformance.strategies import Problem
+from conformance.core.search import CheckFailure
+from conformance.core.strategies import Problem
 from reference.forward import forward
 from reference.network import Network
 from reference.training import copy_params

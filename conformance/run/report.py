@@ -1,122 +1,16 @@
-"""Verdicts, per-implementation reports, the table, the failure details and the JSON report.
-
-The same objects are built whether the checks ran in-process
-(``runner.check_implementation``) or under pytest (``conformance/test_implementations.py``,
-verdicts carried to the controller as JSON in ``record_property``), so the table
-and the JSON come out the same either way.
-"""
+"""The table, the failure details and the JSON report of a run, from its verdicts (``conformance.run.verdicts``)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional
+from typing import Iterable, List, Optional
 
-from conformance.causes import CAUSES, Diagnosis
+from conformance.diagnosis.causes import CAUSES, Diagnosis
+from conformance.run.verdicts import FAMILIES, STATUSES, FamilySummary, ImplementationReport, Verdict, family_of
 
-__all__ = ["format_verdict", "STATUSES", "FAMILIES", "Verdict", "FamilySummary", "ImplementationReport", "family_of",
-           "format_table", "format_failures", "format_known", "format_details", "report_json", "write_json"]
-
-STATUSES = ("pass", "fail", "xfail", "xpass", "skip")
-#: Table columns, in order; families of new check ids are appended after these.
-FAMILIES = ("interface", "reference", "symbolic", "finite_differences", "properties", "documents")
-_SEVERITY = {"fail": 4, "xpass": 3, "xfail": 2, "pass": 1, "skip": 0}
-
-
-def family_of(check: str) -> str:
-    """The family of a check id: the part before the first dot."""
-    return check.split(".", 1)[0]
-
-
-@dataclass
-class Verdict:
-    """The verdict of one check on one implementation."""
-
-    check: str
-    status: str                      # pass | fail | xfail | xpass | skip
-    message: str = ""
-    diagnosis: Optional[Diagnosis] = None
-    reason: str = ""                 # the declared known-failure reason, if any
-    examples: int = 0
-    seconds: float = 0.0
-
-    @property
-    def unexpected(self) -> bool:
-        """A failure not declared as known, or a known failure that passed."""
-        return self.status in ("fail", "xpass")
-
-    def to_dict(self) -> dict:
-        return {"check": self.check, "status": self.status, "message": self.message, "reason": self.reason,
-                "examples": self.examples, "seconds": round(self.seconds, 4),
-                "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Verdict":
-        diag = Diagnosis.from_dict(d["diagnosis"]) if d.get("diagnosis") else None
-        return cls(check=d["check"], status=d["status"], message=d.get("message", ""), diagnosis=diag,
-                   reason=d.get("reason", ""), examples=d.get("examples", 0), seconds=d.get("seconds", 0.0))
-
-
-@dataclass
-class FamilySummary:
-    """Counts of statuses in one family; ``status`` is the most severe one."""
-
-    counts: Dict[str, int] = field(default_factory=dict)
-
-    @property
-    def status(self) -> str:
-        present = [s for s, n in self.counts.items() if n]
-        return max(present, key=_SEVERITY.get) if present else "skip"
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def cell(self) -> str:
-        """'ok 5', 'FAIL 1/5', 'xfail 2/5', 'XPASS 1/5', 'skip' or '-'."""
-        if not self.total:
-            return "-"
-        ran = self.total - self.counts.get("skip", 0)
-        s = self.status
-        if s == "skip":
-            return "skip"
-        if s == "pass":
-            return f"ok {ran}"
-        label = {"fail": "FAIL", "xpass": "XPASS", "xfail": "xfail"}[s]
-        return f"{label} {self.counts[s]}/{ran}"
-
-    def __str__(self) -> str:
-        return self.cell()
-
-
-@dataclass
-class ImplementationReport:
-    """All verdicts of one implementation."""
-
-    impl_name: str
-    verdicts: Dict[str, Verdict] = field(default_factory=dict)
-    description: str = ""
-    source: str = ""
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """No unexpected failure and no unexpected pass."""
-        return not any(v.unexpected for v in self.verdicts.values())
-
-    @property
-    def families(self) -> Dict[str, FamilySummary]:
-        out: Dict[str, FamilySummary] = {}
-        for v in self.verdicts.values():
-            fam = out.setdefault(family_of(v.check), FamilySummary())
-            fam.counts[v.status] = fam.counts.get(v.status, 0) + 1
-        return out
-
-    def to_dict(self) -> dict:
-        return {"name": self.impl_name, "ok": self.ok, "description": self.description, "source": self.source,
-                "seconds": round(self.seconds, 3),
-                "families": {f: {"status": s.status, "cell": s.cell(), "counts": s.counts}
-                             for f, s in sorted(self.families.items())},
-                "verdicts": {c: v.to_dict() for c, v in sorted(self.verdicts.items())}}
+__all__ = ["format_verdict", "format_table", "format_failures", "format_known", "format_details", "report_json",
+           "write_json",
+           # records, re-exported for the callers of the earlier single module
+           "STATUSES", "FAMILIES", "Verdict", "FamilySummary", "ImplementationReport", "family_of"]
 
 
 def _columns(reports: Iterable[ImplementationReport]) -> List[str]:
@@ -177,6 +71,11 @@ def format_failures(reports: List[ImplementationReport]) -> str:
     """Every unexpected failure and unexpected pass, with its diagnosis and reproducer."""
     out = []
     for r in reports:
+        load = next((v for v in r.verdicts.values() if v.diagnosis and v.diagnosis.cause == "import_error"), None)
+        if load is not None:  # one line for a module that did not load, not one block per check
+            out += [f"FAIL  {r.impl_name} :: not loaded ({len(r.verdicts)} checks not run)",
+                    f"  {load.diagnosis.cause_text or load.message}", ""]
+            continue
         shown = set()
         for v in sorted(r.verdicts.values(), key=lambda v: v.check):
             if v.status not in ("fail", "xpass"):

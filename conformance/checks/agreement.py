@@ -2,7 +2,7 @@
 
     reference.agreement  on networks and batches drawn inside the declared support, within
                          implementation_bound(dtype) + reference_bound(float64) (+ the training-step
-                         recovery term), see ``conformance.tolerances``
+                         recovery term), see ``conformance.core.tolerances``
     symbolic.vectors     on every symbolic vector whose network and N lie inside the support, within
                          implementation_bound(dtype) only: the vectors are exact to far beyond float64
 """
@@ -13,11 +13,11 @@ from typing import List
 
 import numpy as np
 
-from conformance.checks import CheckResult, compare, register, require, searched
-from conformance.context import Context
-from conformance.search import CheckFailure
-from conformance.strategies import Problem, problems_in
-from conformance.tolerances import agreement_tolerance
+from conformance.checks.registry import CheckResult, compare, register, require, searched
+from conformance.core.context import Context
+from conformance.core.search import CheckFailure
+from conformance.core.strategies import Problem, problems_in
+from conformance.core.tolerances import agreement_tolerance
 from reference.gradients import gradients
 
 __all__ = ["available_vectors", "vectors_in_support", "agreement_failure"]

@@ -1,10 +1,10 @@
 """Hypotheses a diagnosis tests on the failing problems (see ``conformance.diagnosis``).
 
-    variants(ctx, failing)   the gradients of common bugs (``conformance.variants``) that reproduce
+    variants(ctx, failing)   the gradients of common bugs (``conformance.diagnosis.variants``) that reproduce
                              the implementation's output on every failing problem
     arrays(ev)               wrong W arrays that are transposes, or a neighbouring layer's gradient
     factor(failing)          got = c x expected for all arrays, for b only or for W only; c explained
-                             by ``conformance.factors`` consistently across problems
+                             by ``conformance.diagnosis.factors`` consistently across problems
     small_errors(ev, dtype)  errors far below the gradient's size: float32 numbers, or
                              finite-difference-like noise
 """
@@ -14,11 +14,11 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from conformance.context import Context
-from conformance.factors import Observation, explain, fit_factor
-from conformance.probes import Evaluation
-from conformance.tolerances import agreement_tolerance
-from conformance.variants import VARIANTS, variant_gradients
+from conformance.core.context import Context
+from conformance.diagnosis.factors import Observation, explain, fit_factor
+from conformance.diagnosis.probes import Evaluation
+from conformance.core.tolerances import agreement_tolerance
+from conformance.diagnosis.variants import VARIANTS, variant_gradients
 
 __all__ = ["variants", "arrays", "factor", "masked", "small_errors", "close"]
 

@@ -26,10 +26,10 @@ from typing import Callable, Optional, Tuple
 
 import numpy as np
 
-from conformance.adapters import (ETA, StructureError, _flat_native, gradient_from_native, loss_factor,
+from conformance.dropin.adapters import (ETA, StructureError, _flat_native, gradient_from_native, loss_factor,
                                   native_shapes, native_to_reference, to_native)
-from conformance.protocol import Implementation
-from conformance.tolerances import recovery_bound
+from conformance.dropin.protocol import Implementation
+from conformance.core.tolerances import recovery_bound
 from reference.network import Network, Params
 
 __all__ = ["DEFAULT_TIME_LIMIT", "CallTimeout", "CallError", "CallOutcome", "run_limited",

@@ -16,12 +16,12 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from conformance.assertions import count_mismatches, mismatches
-from conformance.calls import CallOutcome
-from conformance.checks_interface import saturated
-from conformance.context import Context
-from conformance.strategies import Problem
-from conformance.tolerances import agreement_tolerance
+from conformance.core.assertions import count_mismatches, mismatches
+from conformance.core.calls import CallOutcome
+from conformance.checks.interface import saturated
+from conformance.core.context import Context
+from conformance.core.strategies import Problem
+from conformance.core.tolerances import agreement_tolerance
 from reference.gradients import gradients
 from reference.network import Network
 

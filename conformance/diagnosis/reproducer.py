@@ -4,7 +4,7 @@ Every float is written with ``repr`` (shortest round-trip form), so the arrays
 rebuilt are bit-for-bit those of the failing example.  The script imports the
 implementation the way discovery found it (module or file path), computes the
 reference gradient and the implementation's (in reference conventions, via
-``conformance.adapters.gradient_of``) and prints both side by side.
+``conformance.dropin.adapters.gradient_of``) and prints both side by side.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Iterable
 
 import numpy as np
 
-from conformance.protocol import Implementation
-from conformance.strategies import Problem
+from conformance.dropin.protocol import Implementation
+from conformance.core.strategies import Problem
 
 __all__ = ["array_code", "problem_code", "reproducer"]
 
@@ -47,8 +47,8 @@ def reproducer(impl: Implementation, check: str, p: Problem, *, eta: float,
     lines = [f"# Reproduces: {impl.name} :: {check} on {p.describe()}",
              "import numpy as np",
              "from reference import Network, gradients",
-             "from conformance.adapters import gradient_of",
-             "from conformance.discovery import load_implementation",
+             "from conformance.dropin.adapters import gradient_of",
+             "from conformance.dropin.discovery import load_implementation",
              "",
              _impl_code(impl),
              problem_code(p),

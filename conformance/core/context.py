@@ -16,10 +16,10 @@ from typing import Optional
 
 import numpy as np
 
-from conformance.adapters import ETA, round_to_dtype
-from conformance.calls import DEFAULT_TIME_LIMIT, CallOutcome, call_gradient
-from conformance.protocol import Implementation
-from conformance.strategies import Problem
+from conformance.dropin.adapters import ETA, round_to_dtype
+from conformance.core.calls import DEFAULT_TIME_LIMIT, CallOutcome, call_gradient
+from conformance.dropin.protocol import Implementation
+from conformance.core.strategies import Problem
 
 __all__ = ["PROFILES", "BUDGETS", "Context", "round_problem"]
 

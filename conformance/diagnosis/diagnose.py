@@ -6,16 +6,16 @@ Given the (shrunk) failing example, the diagnosis
    wrong entry in backprop order (highest layer first, W before b) is the
    location, and the set of wrong arrays names the BP equation (only b wrong:
    BP3; only W: BP4; layer L wrong: BP1; hidden layers only: BP2);
-2. re-runs targeted problems (``conformance.probes``): N = 1 vs N = 3, a
+2. re-runs targeted problems (``conformance.diagnosis.probes``): N = 1 vs N = 3, a
    width-1 chain vs a wide network, small vs large parameters, another n_L;
-3. tests hypotheses, most specific first (``conformance.hypotheses``): the
+3. tests hypotheses, most specific first (``conformance.diagnosis.hypotheses``): the
    check's own finding (modified inputs, printed output, a different loss,
    nondeterminism); a call error refined by the probes (only for N = 1, only
    for width 1, only for large |z|, a transposed shape); the gradients of
    common bugs on every failing problem; a transposed or layer-shifted array;
    got = c x expected with c named; all zeros; float32-precision or
    finite-difference-size errors; the probes' conditions alone;
-4. writes a copy-paste reproducer (``conformance.reproducer``).
+4. writes a copy-paste reproducer (``conformance.diagnosis.reproducer``).
 """
 from __future__ import annotations
 
@@ -23,16 +23,17 @@ from typing import List, Optional
 
 import numpy as np
 
-from conformance import hypotheses
-from conformance.causes import CAUSES, Diagnosis
-from conformance.checks import first_in_backprop_order
-from conformance.checks_interface import first_difference
-from conformance.context import Context
-from conformance.factors import Observation, explain
-from conformance.probes import Evaluation, conditions, evaluate, run_probes
-from conformance.reproducer import reproducer
-from conformance.search import CheckFailure
-from conformance.variants import VARIANTS
+from conformance.checks.finite_differences import own_loss_factor
+from conformance.checks.interface import first_difference
+from conformance.checks.registry import first_in_backprop_order
+from conformance.core.context import Context
+from conformance.core.search import CheckFailure
+from conformance.diagnosis import hypotheses
+from conformance.diagnosis.causes import CAUSES, Diagnosis
+from conformance.diagnosis.factors import Observation, explain
+from conformance.diagnosis.probes import Evaluation, conditions, evaluate, run_probes
+from conformance.diagnosis.reproducer import reproducer
+from conformance.diagnosis.variants import VARIANTS
 from reference.forward import forward
 
 __all__ = ["CAUSES", "Diagnosis", "diagnose_failure", "equation_of", "own_loss_words"]
@@ -45,7 +46,7 @@ _FLAG_CAUSE = (("batch_of_one", "wrong_for_batch_of_one"), ("width_one", "wrong_
                ("N_gt_1", "wrong_for_N_gt_1"))
 _AGAIN = ("again = gradient_of(impl, net, params, X, Y)",
           "print('second identical call, layer 1 dC/dW:', again[0][0].tolist())")
-_REPRO = {"mutates_inputs": ("from conformance.adapters import to_native",
+_REPRO = {"mutates_inputs": ("from conformance.dropin.adapters import to_native",
                              "native, Xn, Yn = to_native(impl, net, params, X, Y); Xn0 = Xn.copy()",
                              "impl.gradient(native, Xn, Yn) if impl.gradient else impl.train_step(native, Xn, Yn, 1.0)",
                              "print('X modified by the call:', not np.array_equal(Xn, Xn0))"),
@@ -79,7 +80,6 @@ def own_loss_words(c: float, N: int, n_L: int, more=()) -> str:
 
 def _more_loss_factors(ctx: Context, probes) -> list:
     """The own-loss factor re-measured on the probes with another N or n_L: [(c, N, n_L)]."""
-    from conformance.checks_fd import own_loss_factor
     out = []
     for name in ("other n_L", "N=3", "N=2"):
         if name in probes:

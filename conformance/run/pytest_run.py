@@ -1,8 +1,6 @@
-"""Running the checks: programmatically, in-process, or under pytest (with pytest-xdist).
+"""Running the checks under pytest (with pytest-xdist): ``run_pytest`` and the ``Collector`` plugin.
 
-    check_implementation(impl, profile="ci", checks=None, seed=0) -> ImplementationReport
-    run_in_process(impls, ...) -> [ImplementationReport]
-    run_pytest(target, ..., workers="2") -> (pytest exit code, [ImplementationReport])
+    run_pytest(target, ..., workers="2") -> (pytest exit code, [ImplementationReport], names)
 
 Under pytest every (implementation, check) pair is one test of
 ``conformance/test_implementations.py``; known failures are
@@ -15,7 +13,7 @@ reports are therefore identical to the in-process ones.
 Configuration reaches the test module (and the xdist workers) through
 environment variables, which plain ``pytest`` honours too:
 
-    BACKPROP_IMPL         the implementations (see conformance.discovery)
+    BACKPROP_IMPL         the implementations (see conformance.dropin.discovery)
     CONFORMANCE_PROFILE   dev | ci | thorough (default: $HYPOTHESIS_PROFILE or dev)
     CONFORMANCE_CHECKS    comma-separated check ids or families (default: all)
     CONFORMANCE_SEED      integer seed (default 0)
@@ -27,20 +25,17 @@ import json
 import os
 import re
 import sys
-import time
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from conformance.causes import Diagnosis
-from conformance.checks import run_check, select_checks
-from conformance.discovery import ENV_VAR, load_implementations
-from conformance.protocol import Implementation
-from conformance.report import ImplementationReport, Verdict
+from conformance.diagnosis.causes import Diagnosis
+from conformance.dropin.discovery import ENV_VAR, load_implementations
+from conformance.run.verdicts import ImplementationReport, Verdict
 
-__all__ = ["check_implementation", "run_in_process", "run_pytest", "Collector", "settings_from_env",
-           "TEST_MODULE", "VERDICT_PROPERTY", "META_PROPERTY"]
+__all__ = ["run_pytest", "Collector", "settings_from_env", "TEST_MODULE", "VERDICT_PROPERTY", "META_PROPERTY"]
 
-TEST_MODULE = Path(__file__).with_name("test_implementations.py")
+#: The pytest module holding one test per (implementation, check).
+TEST_MODULE = Path(__file__).resolve().parent.parent / "test_implementations.py"
 VERDICT_PROPERTY = "conformance_verdict"
 META_PROPERTY = "conformance_impl"
 
@@ -52,23 +47,6 @@ def settings_from_env() -> dict:
     return {"profile": profile, "seed": int(os.environ.get("CONFORMANCE_SEED", "0")),
             "checks": os.environ.get("CONFORMANCE_CHECKS") or None,
             "time_limit": float(limit) if limit else None, "target": os.environ.get(ENV_VAR) or None}
-
-
-def check_implementation(impl: Implementation, *, profile: str = "ci", checks: Optional[Iterable[str]] = None,
-                         seed: int = 0, eta: Optional[float] = None,
-                         time_limit: Optional[float] = None) -> ImplementationReport:
-    """Run the selected checks (all by default) on one implementation; never raises for it."""
-    t0 = time.perf_counter()
-    report = ImplementationReport(impl.name, description=impl.description, source=impl.source)
-    for check in select_checks(list(checks) if checks is not None else None):
-        report.verdicts[check] = run_check(impl, check, profile=profile, seed=seed, eta=eta, time_limit=time_limit)
-    report.seconds = time.perf_counter() - t0
-    return report
-
-
-def run_in_process(impls: Sequence[Implementation], **kwargs) -> List[ImplementationReport]:
-    """``check_implementation`` for every implementation, in order."""
-    return [check_implementation(impl, **kwargs) for impl in impls]
 
 
 _ID = re.compile(r"\[(?P<id>.*)\]$")

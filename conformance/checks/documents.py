@@ -39,14 +39,14 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from conformance.adapters import gradient_of, output_of, step_of
-from conformance.builtin import reference_implementation
-from conformance.calls import CallError, run_limited
-from conformance.checks import CheckResult, register
-from conformance.context import Context
-from conformance.documents_plan import (LONG, PLANS, SPECS, Spec, dtype_options, first_problems, planned_calls,
+from conformance.dropin.adapters import gradient_of, output_of, step_of
+from conformance.dropin.builtin import reference_implementation
+from conformance.core.calls import CallError, run_limited
+from conformance.checks.registry import CheckResult, register
+from conformance.core.context import Context
+from conformance.checks.documents_plan import (LONG, PLANS, SPECS, Spec, dtype_options, first_problems, planned_calls,
                                         profile_options, support_gap)
-from conformance.search import CheckFailure
+from conformance.core.search import CheckFailure
 
 __all__ = ["Guard", "OverBudget", "applicability", "profile_summary", "reference_time", "run_document_check"]
 

@@ -8,8 +8,8 @@ claim batches up to the documents' mini-batch of 50 (documents family).
 """
 from __future__ import annotations
 
-from conformance.protocol import implementation
-from conformance.ready_adapters import sizes_of
+from conformance.dropin.protocol import implementation
+from conformance.dropin.ready_adapters import sizes_of
 from reference import gradients, loss
 from reference.network import Network
 
@@ -30,7 +30,7 @@ def reference_implementation(formulation: str, *, output: str = "sigmoid", name:
         return loss(_net(params, output), list(params), X, Y)
 
     return implementation(name or f"reference.{formulation}", gradient=gradient, loss=ref_loss,
-                          output=output, source="conformance.builtin",
+                          output=output, source="conformance.dropin.builtin",
                           description=f"the reference's {formulation} formulation ({output} output)", **support)
 
 

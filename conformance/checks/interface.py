@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from conformance.checks import CheckResult, register, require, searched
-from conformance.context import Context
-from conformance.search import CheckFailure
-from conformance.strategies import LARGE_SCALES, Problem, batches, parameters, problems_in
+from conformance.checks.registry import CheckResult, register, require, searched
+from conformance.core.context import Context
+from conformance.core.search import CheckFailure
+from conformance.core.strategies import LARGE_SCALES, Problem, batches, parameters, problems_in
 from reference.network import Network
 
 __all__ = ["corner_problems", "first_difference", "saturated"]

@@ -1,0 +1,22 @@
+"""The checks, one module per family, each registered under a stable id ``family.name``.
+
+    registry            Check, CheckResult, CHECKS, register; the helpers every family shares
+    interface           interface.*: shapes, dtype, finite, no input mutation, determinism, support, quiet
+    agreement           reference.agreement and symbolic.vectors
+    finite_differences  finite_differences.*: full, directional, own loss
+    properties          properties.*: batch mean, permutations, duplication, zero at the target, dead unit
+    documents           documents.*: the documents' own examples (planned by ``documents_plan``)
+
+Importing this package registers every family.  The families import the
+registry, never this package and never ``conformance.diagnosis``: a check
+reports what it found; the layers above diagnose and judge it.
+"""
+from conformance.checks.registry import (CHECKS, Check, CheckResult, compare, first_in_backprop_order, register,
+                                         require, searched, select_checks)
+from conformance.checks import agreement, documents, finite_differences, interface, properties  # noqa: F401  (registers)
+
+#: Every registered check id, sorted.
+CHECK_IDS = tuple(sorted(CHECKS))
+
+__all__ = ["CHECKS", "CHECK_IDS", "Check", "CheckResult", "compare", "first_in_backprop_order", "register",
+           "require", "searched", "select_checks"]

@@ -1,0 +1,166 @@
+"""``backprop-conformance`` / ``python -m conformance``: run the suite, print the table, exit 0, 1 or 2.
+
+    backprop-conformance my_backprop.py            one drop-in file (or a folder, a module, a name)
+    backprop-conformance a.py b.py -n 2            several, on 2 pytest-xdist workers
+    backprop-conformance --examples                the shipped examples and the reference formulations
+    backprop-conformance mine.py --json r.json --junitxml r.xml --profile thorough
+    backprop-conformance mine.py -- -x             arguments after -- go to pytest
+
+Implementations are named by position, by --impl (repeatable) or by $BACKPROP_IMPL.
+With none named, a run inside this project's source tree checks the shipped examples;
+anywhere else it checks the implementations registered through entry points, and
+with none of those it is a usage error.
+
+Exit status: 0 when every verdict is as declared (passes pass, known failures
+fail), 1 on an unexpected failure or an unexpected pass, 2 when the run itself
+could not be made as asked (bad arguments, nothing to check, a named file or
+module that does not exist or does not import, a pytest internal error).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import List, Optional, Sequence
+
+__all__ = ["main", "build_parser", "UsageError"]
+
+
+class UsageError(Exception):
+    """The run cannot be made as asked: one line for the user, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="backprop-conformance", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
+    p.add_argument("implementations", nargs="*", metavar="IMPL",
+                   help="a .py file, a folder, a module name or an implementation name")
+    p.add_argument("--impl", action="append", default=None, metavar="MODULE_OR_PATH",
+                   help="the same as a positional IMPL (repeatable)")
+    p.add_argument("--examples", action="store_true",
+                   help="also check the shipped examples and the reference formulations")
+    p.add_argument("-n", "--workers", default=None, help="pytest-xdist workers, e.g. 2 or auto (default: no xdist)")
+    p.add_argument("--profile", default="ci", choices=("dev", "ci", "thorough"), help="example budgets (default ci)")
+    p.add_argument("--checks", default=None, help="comma-separated check ids or families (default: all)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the drawn examples (default 0)")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds per call (default 5)")
+    p.add_argument("--junitxml", default=None, metavar="PATH", help="write a JUnit XML report")
+    p.add_argument("--json", default=None, metavar="PATH", help="write a JSON report")
+    p.add_argument("--in-process", action="store_true", help="run the checks without pytest (same table)")
+    p.add_argument("--list", action="store_true", help="list the implementations and checks, then exit")
+    p.add_argument("--hide-known", action="store_true", help="do not list the known failures")
+    p.add_argument("-v", "--verbose", action="store_true", help="pytest's verbose output")
+    return p
+
+
+def _split(argv: Sequence[str]):
+    """(the suite's arguments, pytest's arguments after a lone --)."""
+    argv = list(argv)
+    if "--" in argv:
+        i = argv.index("--")
+        return argv[:i], argv[i + 1:]
+    return argv, []
+
+
+def _target(args) -> Optional[str]:
+    """The comma-separated target for discovery, or None for the defaults."""
+    from conformance.dropin.discovery import ENV_VAR, EXAMPLES, in_source_tree, registered
+    named = list(args.implementations) + list(args.impl or [])
+    if args.examples:
+        named.append(EXAMPLES)
+    if named:
+        return ",".join(named)
+    if os.environ.get(ENV_VAR, "").strip():
+        return None
+    if in_source_tree():
+        return None
+    if not registered():
+        raise UsageError("no implementation named: give a file, e.g. `backprop-conformance my_backprop.py` "
+                         "(or --impl, $BACKPROP_IMPL, or --examples for the shipped examples)")
+    return None
+
+
+def _load(target: Optional[str]):
+    from conformance.dropin.discovery import load_errors, load_implementations
+    impls = load_implementations(target)
+    errors = load_errors(target, impls)
+    if errors and len(errors) == len([i for i in impls if not i.unavailable]):
+        raise UsageError("; ".join(errors))
+    return impls, errors
+
+
+def _list(target: Optional[str]) -> int:
+    from conformance.checks import CHECKS
+    impls, _ = _load(target)
+    for impl in impls:
+        state = f"  LOAD ERROR: {impl.load_error}" if impl.load_error else (
+            f"  unavailable: {impl.unavailable}" if impl.unavailable else "")
+        print(f"{impl.name:48s} {impl.source}{state}")
+    print()
+    for cid, check in sorted(CHECKS.items()):
+        print(f"{cid:34s} {check.description}")
+    return 0
+
+
+def _run(args, target: Optional[str], impls, pytest_args: List[str]):
+    from conformance.run.pytest_run import run_pytest
+    from conformance.run.runner import run_in_process
+    if args.in_process:
+        reports = run_in_process(impls, profile=args.profile, checks=args.checks.split(",") if args.checks else None,
+                                 seed=args.seed, time_limit=args.time_limit)
+        return 0, reports
+    code, reports, _ = run_pytest(target, profile=args.profile, checks=args.checks, seed=args.seed,
+                                  workers=args.workers, junitxml=args.junitxml, time_limit=args.time_limit,
+                                  extra_args=pytest_args, quiet=not args.verbose)
+    return code, reports
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    own, pytest_args = _split(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(own)
+    from conformance.checks import select_checks
+    try:
+        select_checks(args.checks)
+        target = _target(args)
+        if args.list:
+            return _list(target)
+        impls, errors = _load(target)
+    except (UsageError, ValueError) as exc:
+        print(f"backprop-conformance: {exc}", file=sys.stderr)
+        return 2
+    return _report(args, target, impls, errors, pytest_args)
+
+
+def _report(args, target, impls, errors: List[str], pytest_args: List[str]) -> int:
+    from conformance.checks import select_checks
+    from conformance.run.report import format_details, format_table, report_json, write_json
+    print(f"backprop-conformance: {len(impls)} implementations x {len(select_checks(args.checks))} checks, "
+          f"profile {args.profile}, seed {args.seed}, "
+          f"{'in-process' if args.in_process else 'workers ' + str(args.workers or 1)}", flush=True)
+    t0 = time.perf_counter()
+    code, reports = _run(args, target, impls, pytest_args)
+    seconds = time.perf_counter() - t0
+    if code not in (0, 1) or not reports:
+        print(f"backprop-conformance: pytest ended with exit code {code} and "
+              f"{len(reports)} implementation report(s); see the output above", file=sys.stderr)
+        return 2
+    unexpected = [(r.impl_name, v.check) for r in reports for v in r.verdicts.values() if v.unexpected]
+    print()
+    print(format_table(reports))
+    details = format_details(reports, known=not args.hide_known)
+    if details:
+        print()
+        print(details)
+    print()
+    n_checks = sum(len(r.verdicts) for r in reports)
+    print(f"{len(reports)} implementations, {n_checks} verdicts, {len(unexpected)} unexpected, "
+          f"profile {args.profile}, seed {args.seed}, workers {args.workers or 1}, {seconds:.1f} s")
+    if args.json:
+        write_json(args.json, report_json(reports, profile=args.profile, seed=args.seed, seconds=seconds,
+                                          workers=args.workers))
+    if errors:
+        for line in errors:
+            print(f"backprop-conformance: {line}", file=sys.stderr)
+        return 2
+    return 0 if not unexpected else 1
