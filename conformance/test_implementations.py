@@ -17,16 +17,17 @@ import pytest
 
 from conformance.checks import select_checks
 from conformance.dropin.discovery import load_implementations
+from conformance.run.findings import summary_of
 from conformance.run.report import format_verdict
 from conformance.run.pytest_run import META_PROPERTY, VERDICT_PROPERTY, settings_from_env
-from conformance.run.runner import run_check
+from conformance.run.runner import run_check, validated
 
 SETTINGS = settings_from_env()
 
 
 def _cases():
     cases = []
-    for impl in load_implementations(SETTINGS["target"]):
+    for impl in map(validated, load_implementations(SETTINGS["target"])):
         for check in select_checks(SETTINGS["checks"]):
             kf = impl.known_failure(check)
             marks = [pytest.mark.xfail(strict=True, reason=kf.reason)] if kf and not impl.unavailable else []
@@ -41,6 +42,14 @@ def test_conformance(impl, check, record_property):
     record_property(META_PROPERTY, json.dumps({"name": impl.name, "description": impl.description,
                                                "source": impl.source}))
     record_property(VERDICT_PROPERTY, json.dumps(verdict.to_dict()))
+    d = verdict.diagnosis
+    if d is not None and verdict.status in ("fail", "xfail"):   # the root cause, for JUnit readers
+        record_property("cause", d.cause or "unknown")
+        record_property("finding", summary_of(d, verdict))
+        if d.explained is not None:
+            record_property("explained", f"{d.explained:.4f}")
+        if d.native or d.location():
+            record_property("where", d.native or d.location())
     if verdict.status == "skip":
         pytest.skip(verdict.message)
     if verdict.status in ("fail", "xfail"):

@@ -68,8 +68,10 @@ def test_expected_verdicts_exit_zero_and_write_json_and_junit(tmp_path):
 def test_an_unexpected_failure_exits_one_and_is_diagnosed(tmp_path):
     out = _run("--impl", _impls(tmp_path, good=GOOD, bad=BAD), "--in-process")
     assert out.returncode == 1, out.stdout + out.stderr
-    assert "FAIL  tmp.bad :: reference.agreement" in out.stdout
-    assert "summed_not_averaged" in out.stdout and "reproducer:" in out.stdout
+    assert "tmp.bad: 1 finding: summed over the batch, not averaged" in out.stdout   # the headline
+    assert "FINDING 1 of 1  tmp.bad: summed over the batch, not averaged" in out.stdout
+    assert "checks:   reference.agreement" in out.stdout
+    assert "summed_not_averaged" in out.stdout and "reproducer (paste into python" in out.stdout
     assert "UNEXPECTED" in out.stdout
 
 
@@ -131,7 +133,7 @@ def test_positional_files_name_implementations_and_pytest_arguments_follow_a_dou
     out = _run(folder / "good.py", folder / "bad.py", "--", "-p", "no:randomly")
     assert out.returncode == 1, out.stdout + out.stderr
     assert "2 implementations, 4 verdicts, 1 unexpected" in out.stdout
-    assert "FAIL  tmp.bad :: reference.agreement" in out.stdout
+    assert "FINDING 1 of 1  tmp.bad: summed over the batch" in out.stdout
 
 
 def test_a_named_file_that_is_missing_or_does_not_import_is_one_line_and_exit_2(tmp_path):

@@ -5,6 +5,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conformance.run.runner import run_check
@@ -97,20 +98,91 @@ def test_factor_candidates_need_several_problems_to_separate_n_from_two():
     assert explain([Observation(1.0, 3, 2, 1e-9), Observation(2.0, 3, 1, 1e-9)])[0].formula() == "2/n_L"
 
 
-def test_the_reproducer_runs_and_shows_expected_and_got(tmp_path):
-    module = tmp_path / "my_broken_backprop.py"
-    module.write_text(textwrap.dedent("""
+#: Drop-ins in four layouts, each with its sign flipped (delta^L = (y - a) sigma'): the reproducer must call
+#: each in its own conventions and show every wrong entry as minus the expected one.
+SIGN_FLIPPED = {
+    "reference": """
         from conformance.testing import subject
         IMPLEMENTATION = subject("mine.sign", "sign")
-    """))
+    """,
+    "rows_in_out_sum": """
+        import numpy as np
+        from conformance import implementation
+
+        def gradient(params, X, Y):
+            acts = [X]
+            for W, b in params:
+                acts.append(1 / (1 + np.exp(-(acts[-1] @ W + b))))
+            delta, grads = (Y - acts[-1]) * acts[-1] * (1 - acts[-1]), []
+            for l in range(len(params), 0, -1):
+                grads.insert(0, (acts[l - 1].T @ delta, delta.sum(axis=0)))
+                delta = (delta @ params[l - 1][0].T) * acts[l - 1] * (1 - acts[l - 1])
+            return grads
+
+        IMPLEMENTATION = implementation("mine.sign", gradient=gradient, samples="rows", weights="in_out",
+                                        reduction="sum")
+    """,
+    "flat_float32_column_bias": """
+        import numpy as np
+        from conformance import implementation
+
+        def gradient(flat, X, Y):
+            pairs = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+            acts = [X]
+            for W, b in pairs:
+                acts.append(1 / (1 + np.exp(-(W @ acts[-1] + b))))
+            delta, out = (Y - acts[-1]) * acts[-1] * (1 - acts[-1]), []
+            for l in range(len(pairs), 0, -1):
+                out = [delta @ acts[l - 1].T / X.shape[1], delta.mean(axis=1, keepdims=True)] + out
+                delta = (pairs[l - 1][0].T @ delta) * acts[l - 1] * (1 - acts[l - 1])
+            return [a.astype(np.float32) for a in out]
+
+        IMPLEMENTATION = implementation("mine.sign", gradient=gradient, layout="flat", bias="column",
+                                        dtype="float32")
+    """,
+    "folded_bias": """
+        import numpy as np
+        from conformance import implementation
+
+        def gradient(Ws, X, Y):
+            ones = np.ones((1, X.shape[1]))
+            acts = [X]
+            for W in Ws:
+                acts.append(1 / (1 + np.exp(-(W @ np.vstack([acts[-1], ones])))))
+            delta, grads = (Y - acts[-1]) * acts[-1] * (1 - acts[-1]), []
+            for l in range(len(Ws), 0, -1):
+                grads.insert(0, delta @ np.vstack([acts[l - 1], ones]).T / X.shape[1])
+                delta = (Ws[l - 1][:, :-1].T @ delta) * acts[l - 1] * (1 - acts[l - 1])
+            return grads
+
+        IMPLEMENTATION = implementation("mine.sign", gradient=gradient, bias="folded")
+    """,
+}
+
+
+@pytest.mark.parametrize("layout", sorted(SIGN_FLIPPED))
+def test_the_reproducer_runs_as_pasted_from_any_folder_in_the_users_layout(tmp_path, layout):
+    module = tmp_path / "my_broken_backprop.py"
+    module.write_text(textwrap.dedent(SIGN_FLIPPED[layout]))
     impl = load_implementations(str(module))[0]
     d = run_check(impl, "reference.agreement", profile="dev").diagnosis
     assert f"load_implementation({str(module)!r}, 'mine.sign')" in d.reproducer
-    out = subprocess.run([sys.executable, "-c", d.reproducer], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    expected = re.findall(r"dC/d[Wb] expected (.*)", out.stdout)
-    got = re.findall(r"dC/d[Wb] got +(.*)", out.stdout)
-    assert expected and got and expected != got
+    assert not d.reproducer.startswith((" ", "\t")) and compile(d.reproducer, "pasted", "exec")
+    elsewhere = tmp_path / "somewhere" / "else"
+    elsewhere.mkdir(parents=True)
+    for how in (["-c", d.reproducer], [str(_written(tmp_path, d.reproducer))]):
+        out = subprocess.run([sys.executable, *how], cwd=elsewhere, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        wrong = re.findall(r"(grads\[[\d\]\[]+): (\d+) of (\d+) entries wrong; first \[[\d, ]*\]: "
+                           r"expected (\S+), got (\S+)", out.stdout)
+        assert wrong, out.stdout
+        assert all(np.isclose(float(e), -float(g), rtol=1e-6) for *_, e, g in wrong), wrong
+
+
+def _written(folder, text):
+    path = folder / "repro.py"
+    path.write_text(text)
+    return path
 
 
 def test_the_structured_shrink_reports_the_smallest_failing_network_and_batch():

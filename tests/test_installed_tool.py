@@ -98,7 +98,8 @@ def test_the_users_file_is_checked_with_the_suites_own_code_and_a_planted_bug_fa
     bad = _tool(installed, "impls/buggy.py", *CHECKS)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "1 implementations, 2 verdicts, 1 unexpected" in bad.stdout
-    assert "FAIL  user.buggy :: reference.agreement" in bad.stdout and "dC/db" in bad.stdout
+    assert "user.buggy: 1 finding: dC/db summed over the batch, not averaged (BP3)" in bad.stdout
+    assert "grads[0][1]" in bad.stdout and "--checks reference.agreement" in bad.stdout
     assert "was imported" not in bad.stdout + bad.stderr and "doc1" not in bad.stdout
     good = _tool(installed, "impls/good.py", *CHECKS, module=True)
     assert good.returncode == 0, good.stdout + good.stderr

@@ -11,7 +11,7 @@ above, in ``conformance.run.verdicts``: a check never sees a diagnosis.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -23,8 +23,9 @@ from conformance.core.search import CheckFailure, search
 from conformance.core.strategies import Problem
 from reference.network import Params
 
-__all__ = ["Check", "CheckResult", "CHECKS", "register", "require", "compare", "searched", "select_checks",
-           "first_in_backprop_order"]
+__all__ = ["Check", "CheckResult", "CHECKS", "FAMILY_AFTER", "register", "prerequisites", "depth",
+           "fundamental_order", "require", "compare", "searched", "select_checks", "first_in_backprop_order",
+           "unmatched_known_failures"]
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Check:
     id: str
     run: Callable[[Context], CheckResult]
     description: str
+    after: Tuple[str, ...] = ()      # families (or check ids) whose failures are more fundamental than this one's
 
     @property
     def family(self) -> str:
@@ -53,13 +55,51 @@ CHECKS: Dict[str, Check] = {}
 #: Wrong entries kept per array for messages and diagnosis (all are counted).
 PER_ARRAY = 32
 
+#: The prerequisites of each family: a failure there is more fundamental (findings come in this order).
+#: Interface before agreement with the reference before finite differences before properties before the
+#: documents' examples; a family not listed comes after the agreement checks.
+FAMILY_AFTER: Dict[str, Tuple[str, ...]] = {
+    "interface": (),
+    "reference": ("interface",),
+    "symbolic": ("interface", "reference"),
+    "finite_differences": ("interface", "reference", "symbolic"),
+    "properties": ("interface", "reference", "symbolic", "finite_differences"),
+    "documents": ("interface", "reference", "symbolic", "finite_differences", "properties"),
+}
 
-def register(check_id: str, description: str):
-    """Decorator registering ``run(ctx) -> CheckResult`` under a stable id."""
+
+def register(check_id: str, description: str, *, after: Tuple[str, ...] = ()):
+    """Decorator registering ``run(ctx) -> CheckResult`` under a stable id.
+
+    ``after`` names families or check ids that are prerequisites of this check beyond its
+    family's (``FAMILY_AFTER``): their failures are reported first.
+    """
     def deco(fn):
-        CHECKS[check_id] = Check(check_id, fn, description)
+        CHECKS[check_id] = Check(check_id, fn, description, tuple(after))
         return fn
     return deco
+
+
+def prerequisites(check_id: str) -> Tuple[str, ...]:
+    """The families and check ids that come before ``check_id``."""
+    family = check_id.split(".", 1)[0]
+    declared = CHECKS[check_id].after if check_id in CHECKS else ()
+    return FAMILY_AFTER.get(family, ("interface", "reference", "symbolic")) + tuple(declared)
+
+
+def depth(check_id: str, _seen=()) -> int:
+    """How many layers of prerequisites lie below ``check_id`` (0: nothing is more fundamental)."""
+    family = check_id.split(".", 1)[0]
+    before = [p for p in prerequisites(check_id) if p != family and p != check_id and p not in _seen]
+    if not before:
+        return 0
+    return 1 + max(depth(p if "." in p else p + ".", _seen + (check_id, family)) for p in before)
+
+
+def fundamental_order(check_ids) -> List[str]:
+    """``check_ids`` most fundamental first: by depth of prerequisites, then in registration order."""
+    order = {cid: i for i, cid in enumerate(CHECKS)}
+    return sorted(check_ids, key=lambda c: (depth(c), order.get(c, len(order)), c))
 
 
 def first_in_backprop_order(bad):
@@ -131,3 +171,24 @@ def select_checks(selection=None) -> List[str]:
     if unknown:
         raise ValueError(f"unknown check ids or families {unknown}; known: {ids}")
     return chosen
+
+
+def unmatched_known_failures(declared) -> List[str]:
+    """One message per declared known failure that names no check, with the closest ids.
+
+    A known failure names a check id, a prefix ending in "." (a family or a group of checks) or
+    "*"; an entry that matches none of the registered checks is a typo that would otherwise
+    silently declare nothing.
+    """
+    import difflib
+    ids = sorted(CHECKS)
+    prefixes = sorted({c.rsplit(".", k)[0] + "." for c in ids for k in range(1, c.count(".") + 1)})
+    out = []
+    for entry in declared:
+        cid = getattr(entry, "check", entry)
+        if cid == "*" or cid in CHECKS or (cid.endswith(".") and any(c.startswith(cid) for c in ids)):
+            continue
+        close = difflib.get_close_matches(cid, ids + prefixes, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "; see --list for the check ids"
+        out.append(f"known failure {cid!r} matches no check{hint}")
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Optional, Tuple
 
-__all__ = ["CAUSES", "Diagnosis"]
+__all__ = ["CAUSES", "SHORT", "Diagnosis"]
 
 #: Cause key -> what it means, in words.  ``Diagnosis.cause`` is one of these keys.
 CAUSES = {
@@ -41,6 +41,52 @@ CAUSES = {
     "prints_output": "the implementation writes to stdout or stderr during a call",
     "import_error": "the implementation's module could not be loaded",
     "wrong_for_specific_shapes": "wrong only for some architectures (e.g. a hard-coded depth)",
+    "weight_decay": "a term proportional to the parameters is added (an L2 weight decay the declaration lacks)",
+    "masked_entries": "some entries are zeroed and the rest scaled: a fixed mask applied to the gradient",
+    "wrong_derivative": "sigma' replaced by the derivative of another function (1 - a^2, a, 1 - a)",
+    "missing_hidden_sigma_prime": "BP2 without sigma'(z^l): the hidden layers' errors miss the derivative",
+}
+
+
+#: Cause key -> the cause in a few words, for a finding's headline ("1 finding: <words> (BP3)").
+SHORT = {
+    "summed_not_averaged": "summed over the batch, not averaged",
+    "averaged_twice": "divided by N twice",
+    "missing_half": "twice the gradient (the 1/2 of 1/2 ||a - y||^2 is missing)",
+    "scaled": "scaled by a constant",
+    "sign_flipped": "the sign is flipped",
+    "transposed": "the weight gradient is transposed",
+    "all_zeros": "zero where the gradient is not",
+    "layer_shift": "a neighbouring layer's quantity is used (an index shift between layers)",
+    "wrong_for_batch_of_one": "wrong only for a batch of one sample",
+    "wrong_for_N_gt_1": "right for N = 1 but wrong for larger batches",
+    "wrong_for_width_one": "wrong only when a layer has one unit",
+    "wrong_for_large_z": "overflows for large |z|",
+    "sigma_prime_at_activation": "sigma' taken at the activation a instead of z",
+    "missing_output_sigma_prime": "sigma'(z^L) missing from the output error",
+    "missing_transpose_bp2": "the transpose of W^{l+1} missing in BP2",
+    "bias_wrong_axis": "the bias gradient reduced over the wrong axis or one sample",
+    "finite_difference_inside": "approximate (finite-difference-sized) errors",
+    "float32_intermediate": "computed in float32",
+    "different_loss": "the gradient of another loss",
+    "mutates_inputs": "modifies its inputs",
+    "hidden_state": "keeps state between calls",
+    "non_finite": "returns NaN or inf",
+    "raises": "raises an exception",
+    "timeout": "does not return within the time limit",
+    "wrong_structure": "returns the wrong structure or shapes",
+    "wrong_dtype": "returns the wrong dtype",
+    "update_before_backprop": "updates a layer before backpropagating through it",
+    "dropped_samples": "ignores part of the batch",
+    "integer_cast": "casts its inputs to integers",
+    "random_mask": "random results (a mask left on)",
+    "prints_output": "prints during a call",
+    "import_error": "could not be loaded",
+    "wrong_for_specific_shapes": "wrong only for some architectures",
+    "weight_decay": "an undeclared weight-decay term lambda x W added",
+    "masked_entries": "a fixed mask zeroes some entries",
+    "wrong_derivative": "sigma' replaced by another function's derivative",
+    "missing_hidden_sigma_prime": "sigma'(z^l) missing in BP2 (the hidden layers)",
 }
 
 
@@ -66,6 +112,11 @@ class Diagnosis:
     notes: Tuple[str, ...] = ()
     wrong_entries: Optional[int] = None
     total_entries: Optional[int] = None
+    summary: str = ""                      # the cause in one short line, e.g. "dC/db summed over the batch, not averaged"
+    explained: Optional[float] = None      # share of the error (got - expected) the named cause explains, 0..1
+    native: str = ""                       # the location in the implementation's own layout (its array, its index)
+    rerun: str = ""                        # one command rerunning just this check with its seed
+    problem: Optional[dict] = None         # the failing example exactly (``conformance.diagnosis.reproducer.problem_dict``)
     extra: dict = field(default_factory=dict)
 
     def location(self) -> str:

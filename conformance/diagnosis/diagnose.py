@@ -19,6 +19,9 @@ Given the (shrunk) failing example, the diagnosis
 """
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
 from typing import List, Optional
 
 import numpy as np
@@ -32,15 +35,24 @@ from conformance.diagnosis import hypotheses
 from conformance.diagnosis.causes import CAUSES, Diagnosis
 from conformance.diagnosis.factors import Observation, explain
 from conformance.diagnosis.probes import Evaluation, conditions, evaluate, run_probes
-from conformance.diagnosis.reproducer import reproducer
+from conformance.diagnosis.residual import NAME_AT, explain_residual
+from conformance.diagnosis.reproducer import (INLINE_LIMIT, problem_dict, reproducer, rerun_command, size_of,
+                                              write_reproducer)
+from conformance.dropin.adapters import native_location
 from conformance.diagnosis.variants import VARIANTS
 from reference.forward import forward
 
-__all__ = ["CAUSES", "Diagnosis", "diagnose_failure", "equation_of", "own_loss_words"]
+__all__ = ["CAUSES", "Diagnosis", "REPRO_DIR_VAR", "diagnose_failure", "equation_of", "own_loss_words"]
+
+#: Set by ``--repro-dir``: a diagnosis stores the reproducer of an example too large to print there.
+REPRO_DIR_VAR = "CONFORMANCE_REPRO_DIR"
 
 _DEFINITE = ("mutates_inputs", "prints_output", "wrong_dtype", "hidden_state", "random_mask", "different_loss")
 _EQUATION = {"missing_transpose_bp2": "BP2", "missing_output_sigma_prime": "BP1", "bias_wrong_axis": "BP3",
-             "transposed": "BP4", "update_before_backprop": "BP2"}
+             "transposed": "BP4", "update_before_backprop": "BP2", "missing_hidden_sigma_prime": "BP2",
+             "sigma_prime_at_activation": "BP1, BP2", "wrong_derivative": "BP1, BP2"}
+#: Causes that change every equation alike (a factor of the loss): no single BP equation is named.
+_NO_EQUATION = ("summed_not_averaged", "averaged_twice", "missing_half", "sign_flipped", "different_loss")
 _FLAG_CAUSE = (("batch_of_one", "wrong_for_batch_of_one"), ("width_one", "wrong_for_width_one"),
                ("depth", "wrong_for_specific_shapes"), ("large_z", "wrong_for_large_z"),
                ("N_gt_1", "wrong_for_N_gt_1"))
@@ -150,38 +162,62 @@ def nondeterminism(ctx: Context, ev: Evaluation, calls: int = 3):
     if all(np.allclose(s, steps[0], rtol=1e-6, atol=1e-12) for s in steps[1:]) and np.any(steps[0] != 0):
         return "hidden_state", (f"each identical call adds the same increment (max {float(np.max(np.abs(steps[0]))):.3g})"
                                 " to the result: state is accumulated across calls")
+    beta = _carried_share(steps)
+    if beta is not None:
+        return "hidden_state", (f"each identical call changes the result by {beta:.4g} times the previous change: "
+                                f"a share {beta:.4g} of the previous call's result is carried into the next "
+                                "(momentum-like state kept between calls)")
     return "random_mask", f"{calls + 1} identical calls returned different values without a constant drift"
 
 
+def _carried_share(steps) -> Optional[float]:
+    """beta when successive changes between identical calls shrink or grow geometrically (d_k+1 = beta d_k)."""
+    if len(steps) < 2 or not np.any(steps[0]):
+        return None
+    ratios = [float(b @ a) / float(a @ a) for a, b in zip(steps, steps[1:]) if float(a @ a) > 0]
+    if len(ratios) < len(steps) - 1 or not 0 < abs(ratios[0]) < 1 + 1e-9:
+        return None
+    fits = all(np.allclose(b, r * a, rtol=1e-6, atol=1e-12 * float(np.max(np.abs(a))))
+               for (a, b), r in zip(zip(steps, steps[1:]), ratios))
+    return ratios[0] if fits and np.allclose(ratios, ratios[0], rtol=1e-6) else None
+
+
 def _numeric_cause(ctx: Context, ev: Evaluation, probes, flags, d: Diagnosis):
+    """The cause of wrong numbers: state between calls, else the model that explains the error best."""
     nondet = nondeterminism(ctx, ev)
     if nondet is not None:
         return nondet
-    failing = [ev] + [pr for name, pr in probes.items() if name in ("N=2", "N=3", "other n_L")
-                      and pr.failed and pr.outcome.ok]
-    found = hypotheses.variants(ctx, failing)
-    if found:
-        d.candidates = tuple(dict.fromkeys(c for _, c in found[1:] if c != found[0][1]))
-        return found[0][1], VARIANTS[found[0][0]][2]
-    shape = hypotheses.arrays(ev)
-    if shape:
-        return shape
+    found = explain_residual(ev, list(probes.values()), eta=ctx.eta if ctx.impl.train_step else None)
+    best = found[0] if found else None
+    if best is not None and (best.consistent or (best.fits and best.explained >= NAME_AT)):
+        return _named(d, best, found)
     masked = hypotheses.masked(ev)
     if masked:
         return masked
-    passing = [pr for pr in probes.values() if pr.outcome.ok and not pr.bad]
-    fac = hypotheses.factor(failing, passing)
-    if fac:
-        cands, c, group = fac
-        d.factor = c
-        d.candidates = tuple(f"{x.cause} (c = {x.formula()})" for x in cands[1:4])
-        return cands[0].cause, f"got = {cands[0].formula()} x expected (c = {c:.6g}){group}: {cands[0].words()}"
     if all(np.all(ev.outcome.grads[m.layer - 1][0 if m.param == "W" else 1] == 0) for m in ev.bad):
         return "all_zeros", CAUSES["all_zeros"]
     small = hypotheses.small_errors(ev, ctx.dtype)
     if small:
         return small
+    if best is not None and best.explained >= NAME_AT:
+        cause, words = _named(d, best, found)
+        return cause, words + " (on this example; the probes with other sizes do not all agree)"
+    if best is not None and best.explained >= 0.5:
+        d.notes += (f"closest model: {best.words} (explains {best.explained:.0%} of the error)",)
+        d.explained = best.explained
     return None, ""
+
+
+def _named(d: Diagnosis, best, found):
+    """Record the explanation ``best`` on ``d``: the share explained, the factor, the other consistent causes."""
+    d.explained = best.explained
+    d.extra["model"] = best.model.name
+    if "c" in best.values:
+        d.factor = best.values["c"]
+    others = [e for e in found[1:] if e.consistent and e.cause != best.cause]
+    d.candidates = tuple(dict.fromkeys(f"{e.cause} ({e.words})" if e.cause in ("scaled", "weight_decay") else e.cause
+                                       for e in others))[:3]
+    return best.cause, best.words
 
 
 def _cause(ctx: Context, check: str, failure: CheckFailure, ev: Evaluation, probes, flags, d: Diagnosis):
@@ -219,9 +255,10 @@ def diagnose_failure(ctx: Context, check: str, failure: CheckFailure) -> Diagnos
         d.cause, d.cause_text = failure.hint, failure.message
         return d
     d.example = _example(p, failure)
+    d.rerun = rerun_command(ctx.impl, check, seed=ctx.seed, profile=ctx.profile)
     if failure.hint == "timeout":
         d.cause, d.cause_text = "timeout", failure.call_error.message if failure.call_error else failure.message
-        d.reproducer = reproducer(ctx.impl, check, p, eta=ctx.eta, extra=failure.repro)
+        _finish(ctx, check, d, p, failure.repro)
         return d
     ev = evaluate(ctx, p)
     other = failure.data.get("other")
@@ -236,9 +273,27 @@ def diagnose_failure(ctx: Context, check: str, failure: CheckFailure) -> Diagnos
     _locate(d, ev, failure)
     d.cause, d.cause_text = _cause(ctx, check, failure, ev, probes, flags, d)
     d.equation = _EQUATION.get(d.cause) or equation_of(ev.bad, p.net.L)
+    if d.cause in _NO_EQUATION and d.extra.get("model") in ("scale[every array]", None):
+        d.equation = None
     notes: List[str] = list(ev.outcome.warnings[:2])
     if failure.data.get("mutated"):
         notes += list(failure.data["mutated"])[:3]
     d.notes = d.notes + tuple(notes)
-    d.reproducer = reproducer(ctx.impl, check, p, eta=ctx.eta, extra=failure.repro + _REPRO.get(d.cause, ()))
+    _finish(ctx, check, d, p, failure.repro + _REPRO.get(d.cause, ()))
     return d
+
+
+def _finish(ctx: Context, check: str, d: Diagnosis, p, extra) -> None:
+    """The example exactly, the location in the implementation's own layout, the reproducer."""
+    d.problem = problem_dict(p) if size_of(p) <= INLINE_LIMIT else None
+    if d.layer is not None and d.param in ("W", "b") and d.index is not None:
+        d.native = native_location(ctx.impl.conventions, p.net, d.layer, d.param, d.index,
+                                   train_step=ctx.impl.train_step is not None)
+    d.reproducer = reproducer(ctx.impl, check, p, eta=ctx.eta, extra=extra, seed=ctx.seed, profile=ctx.profile)
+    staging = os.environ.get(REPRO_DIR_VAR)
+    if staging and size_of(p) > INLINE_LIMIT:  # too large to print: the script and an .npz of its arrays
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{ctx.name}__{check}")
+        path = Path(staging) / ".staged" / f"{safe}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_reproducer(path, ctx.impl, check, p, eta=ctx.eta, extra=extra, seed=ctx.seed, profile=ctx.profile)
+        d.extra["repro_file"] = str(path)

@@ -137,16 +137,21 @@ def small_errors(ev: Evaluation, dtype) -> Optional[Tuple[str, str]]:
 
 
 def masked(ev: Evaluation) -> Optional[Tuple[str, str]]:
-    """('random_mask', words) when some entries are zeroed and the rest are c x expected (dropout-like)."""
+    """('masked_entries', words) when some entries are zeroed and the rest are c x expected (a fixed mask).
+
+    The diagnosis asks this only after identical calls agreed: a mask that changes between calls is
+    ``random_mask``, found by ``diagnose.nondeterminism``.
+    """
     g = np.concatenate([a.ravel() for pair in ev.outcome.grads for a in pair])
     e = np.concatenate([a.ravel() for pair in ev.expected for a in pair])
     t = np.concatenate([a.ravel() for pair in ev.tol for a in pair])
     zeroed = (g == 0) & (np.abs(e) > t)
-    kept = ~zeroed & (np.abs(e) > t)
-    if not zeroed.any() or not kept.any():
-        return None
-    c = float(np.median(g[kept] / e[kept]))
-    if c >= 1 and np.all(np.abs(g[kept] - c * e[kept]) <= (1 + c) * t[kept] + 1e-9 * np.abs(c * e[kept])):
-        return "random_mask", (f"{int(zeroed.sum())} entries are zeroed and the others are {c:.4g} x expected:"
-                               " a dropout-like mask with rescaling")
+    rest = ~zeroed                      # every other entry must be c x expected, the zero ones included
+    informative = rest & (np.abs(e) > t)
+    if zeroed.sum() < 2 or informative.sum() < 2:
+        return None  # one zero entry is no pattern
+    c = float(np.median(g[informative] / e[informative]))
+    if c >= 1 and np.all(np.abs(g[rest] - c * e[rest]) <= (1 + c) * t[rest] + 1e-9 * np.abs(c * e[rest])):
+        return "masked_entries", (f"{int(zeroed.sum())} entries are zeroed and the others are {c:.4g} x expected:"
+                                  " a mask applied to the gradient (the same in every call)")
     return None

@@ -1,21 +1,38 @@
-"""Copy-paste reproducers: a short script that rebuilds the failing example exactly.
+"""Reproducers: a standalone script that rebuilds the failing example exactly and calls the user's own function.
 
-Every float is written with ``repr`` (shortest round-trip form), so the arrays
-rebuilt are bit-for-bit those of the failing example.  The script imports the
-implementation the way discovery found it (module or file path), computes the
-reference gradient and the implementation's (in reference conventions, via
-``conformance.dropin.adapters.gradient_of``) and prints both side by side.
+The script is written flush-left, imports the implementation by the absolute path
+(or module name) discovery found it at, and runs as pasted into ``python`` or as
+a file from any folder.  It first calls the implementation with the failing
+example **in the implementation's own conventions** (its shapes, its orientation
+of W, its bias shape, its dtype) and compares the result with what the reference
+expects in that same layout, entry by entry.  A second part rebuilds the example in
+the reference conventions for the check-specific lines (``extra``), which use the
+names ``impl``, ``net``, ``params``, ``X``, ``Y`` and ``got``.
+
+Every float is written with ``repr`` (shortest round-trip form): the arrays rebuilt
+are bit-for-bit those of the failing example.  Examples with more than
+``INLINE_LIMIT`` numbers are not printed inline; ``write_reproducer`` stores them
+beside the script in an ``.npz`` file instead.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from pathlib import Path
+from typing import Iterable, List, Optional
 
 import numpy as np
 
-from conformance.dropin.protocol import Implementation
 from conformance.core.strategies import Problem
+from conformance.core.tolerances import agreement_tolerance
+from conformance.dropin.adapters import ETA, loss_factor, native_shapes, to_native
+from conformance.dropin.protocol import Conventions, Implementation
+from reference.gradients import gradients
+from reference.network import Network
 
-__all__ = ["array_code", "problem_code", "reproducer"]
+__all__ = ["INLINE_LIMIT", "array_code", "problem_code", "problem_dict", "problem_from_dict", "rerun_command",
+           "reproducer", "write_reproducer"]
+
+#: Examples with more numbers than this are stored in an .npz file, not printed.
+INLINE_LIMIT = 4000
 
 
 def array_code(arr) -> str:
@@ -24,7 +41,7 @@ def array_code(arr) -> str:
 
 
 def problem_code(p: Problem) -> str:
-    """Python statements defining ``net``, ``params``, ``X`` and ``Y`` exactly."""
+    """Python statements defining ``net``, ``params``, ``X`` and ``Y`` exactly (reference conventions)."""
     sizes = list(p.net.layer_sizes)
     out = f", output={p.net.output!r}" if p.net.output != "sigmoid" else ""
     pairs = ",\n    ".join(f"({array_code(W)}, {array_code(b)})" for W, b in p.params)
@@ -34,30 +51,199 @@ def problem_code(p: Problem) -> str:
             f"Y = {array_code(p.Y)}")
 
 
-def _impl_code(impl: Implementation) -> str:
-    if impl.source:
+def problem_dict(p: Problem) -> dict:
+    """The example as JSON-ready lists of exact floats (a float's repr round-trips through JSON)."""
+    return {"layer_sizes": list(p.net.layer_sizes), "output": p.net.output,
+            "params": [[np.asarray(W, dtype=np.float64).tolist(), np.asarray(b, dtype=np.float64).tolist()]
+                       for W, b in p.params],
+            "X": np.asarray(p.X, dtype=np.float64).tolist(), "Y": np.asarray(p.Y, dtype=np.float64).tolist()}
+
+
+def problem_from_dict(d: dict) -> Problem:
+    """The inverse of ``problem_dict``."""
+    net = Network(d["layer_sizes"], output=d.get("output", "sigmoid"))
+    params = [(np.array(W, dtype=np.float64).reshape(net.weight_shape(l)),
+               np.array(b, dtype=np.float64).reshape(net.bias_shape(l)))
+              for l, (W, b) in enumerate(d["params"], start=1)]
+    X = np.array(d["X"], dtype=np.float64).reshape(net.n(0), -1)
+    return Problem(net, params, X, np.array(d["Y"], dtype=np.float64).reshape(net.n(net.L), -1))
+
+
+def size_of(p: Problem) -> int:
+    """How many numbers the example holds (parameters and batch)."""
+    return sum(np.size(W) + np.size(b) for W, b in p.params) + np.size(p.X) + np.size(p.Y)
+
+
+def rerun_command(impl: Implementation, check: str, *, seed: int, profile: str) -> str:
+    """One command that reruns just ``check`` on just ``impl`` with the seed that found the failure."""
+    source = impl.source or impl.name
+    target = f"{source}::{impl.name}" if impl.source and impl.source != "conformance.builtin" else impl.name
+    return f"backprop-conformance '{target}' --checks {check} --seed {seed} --profile {profile}"
+
+
+def _load_code(impl: Implementation) -> str:
+    if impl.source and impl.source != "conformance.builtin":
         return f"impl = load_implementation({impl.source!r}, {impl.name!r})"
+    if impl.source == "conformance.builtin":
+        return (f"impl = next(i for i in load_implementations('@examples') if i.name == {impl.name!r})")
     return (f"impl = ...  # the Implementation object named {impl.name!r} (it was not loaded by discovery;"
             " replace with your own import)")
 
 
-def reproducer(impl: Implementation, check: str, p: Problem, *, eta: float,
-               extra: Iterable[str] = ()) -> str:
-    """The reproducer script for ``impl`` failing ``check`` on ``p``."""
-    lines = [f"# Reproduces: {impl.name} :: {check} on {p.describe()}",
-             "import numpy as np",
-             "from reference import Network, gradients",
-             "from conformance.dropin.adapters import gradient_of",
-             "from conformance.dropin.discovery import load_implementation",
-             "",
-             _impl_code(impl),
-             problem_code(p),
-             "expected = gradients(net, params, X, Y)",
-             f"got = gradient_of(impl, net, params, X, Y, eta={eta!r})",
-             "for l, ((eW, eb), (gW, gb)) in enumerate(zip(expected, got), start=1):",
-             "    print(f'layer {l} dC/dW expected {eW.tolist()}')",
-             "    print(f'layer {l} dC/dW got      {gW.tolist()}')",
-             "    print(f'layer {l} dC/db expected {eb.tolist()}')",
-             "    print(f'layer {l} dC/db got      {gb.tolist()}')"]
-    lines += list(extra)
-    return "\n".join(lines)
+def _conventions_words(conv: Conventions) -> str:
+    return (f"samples as {conv.samples}, W stored {'(out, in)' if conv.weights == 'out_in' else '(in, out)'}, "
+            f"bias {conv.bias}, {conv.layout} layout, {conv.dtype}, {conv.reduction} over the batch, "
+            f"loss {conv.loss}")
+
+
+def _native_tree_code(conv: Conventions, net: Network, native, dtype: str) -> str:
+    """The native list literally, one array per line with a comment naming it."""
+    def arr(a):
+        code = array_code(a)
+        return code if dtype == "float64" else code[:-1] + f", dtype=np.{dtype})"
+    labels = [f"layer {l}: {name} {shape}" for l, name, shape in native_shapes(conv, net)]
+    if conv.layout == "flat" or conv.bias == "folded":
+        items = [f"    {arr(a)},  # {label}" for a, label in zip(native, labels)]
+    else:
+        items = [f"    ({arr(W)}, {arr(b)}),  # {labels[2 * i]}, {labels[2 * i + 1].split(': ', 1)[1]}"
+                 for i, (W, b) in enumerate(native)]
+    return "[\n" + "\n".join(items) + "\n]"
+
+
+def _leaves(native) -> list:
+    """The arrays of a native list of (W, b) pairs or of arrays, in order."""
+    return [a for item in native for a in (item if isinstance(item, (tuple, list)) else (item,))]
+
+
+def _paths(conv: Conventions, net: Network, root: str) -> List[str]:
+    if conv.layout == "flat" or conv.bias == "folded":
+        return [f"{root}[{i}]" for i in range(len(native_shapes(conv, net)))]
+    return [f"{root}[{l}][{j}]" for l in range(net.L) for j in (0, 1)]
+
+
+_COMPARE = '''def leaves(tree):
+    """The arrays of a (nested) list, in order."""
+    if isinstance(tree, (list, tuple)):
+        return [leaf for item in tree for leaf in leaves(item)]
+    return [np.asarray(tree, dtype=np.float64)]
+
+
+for path, g, e, t in zip(PATHS, leaves(got_native), leaves(expected_native), TOLERANCE):
+    if g.shape != e.shape:
+        print(f"{path}: shape {g.shape}, expected {e.shape}")
+        continue
+    wrong = np.argwhere(~(np.abs(g - e) <= t))
+    if wrong.size == 0:
+        print(f"{path}: right (max |got - expected| = {np.max(np.abs(g - e), initial=0.0):.3g})")
+        continue
+    i = tuple(int(k) for k in wrong[0])
+    print(f"{path}: {len(wrong)} of {e.size} entries wrong; first {list(i)}: expected {float(e[i])!r}, got {float(g[i])!r}")'''
+
+
+def _native_part(impl: Implementation, p: Problem, eta: float, arrays: str) -> List[str]:
+    """The call in the implementation's own conventions and the entry-by-entry comparison."""
+    conv, net = impl.conventions, p.net
+    expected = gradients(net, p.params, p.X, p.Y)
+    N = p.X.shape[1]
+    k = loss_factor(conv, net, N)
+    exp64 = Conventions(**{**conv.__dict__, "dtype": "float64"})
+    kwargs = f", output={net.output!r}" if len(impl.support.outputs) > 1 else ""
+    tol = agreement_tolerance(net, p.params, p.X, p.Y, dtype=np.dtype(conv.dtype), expected=expected)
+    if impl.train_step is not None:
+        after = [(W - eta * k * dW, b - eta * k * db) for (W, b), (dW, db) in zip(p.params, expected)]
+        expected_native = to_native(exp64, net, after, p.X, p.Y)[0]
+        tol_native = to_native(exp64, net, [(eta * k * tW, eta * k * tb) for tW, tb in tol], p.X, p.Y)[0]
+        call = [f"eta = {eta!r}",
+                f"result = impl.train_step(your_params, your_X, your_Y, eta{kwargs})",
+                "got_native = your_params if result is None else result   # after one step",
+                "# What the reference expects after that step: theta - eta x k x dC/dtheta"
+                f" (k = {k!r} for your conventions), in your layout:"]
+        root = "params"
+    else:
+        expected_native = to_native(exp64, net, [(k * W, k * b) for W, b in expected], p.X, p.Y)[0]
+        tol_native = to_native(exp64, net, [(k * tW, k * tb) for tW, tb in tol], p.X, p.Y)[0]
+        call = [f"got_native = impl.gradient(your_params, your_X, your_Y{kwargs})",
+                f"# What the reference expects (k = {k!r} times its gradient for your conventions), in your layout:"]
+        root = "grads"
+    flat_tol = [float(np.max(a, initial=0.0)) for a in _leaves(tol_native)]
+    if arrays == "npz":
+        call.append("expected_native = [data[f'expected_{i}'] for i in range(len(PATHS))]")
+    else:
+        call.append(f"expected_native = {_native_tree_code(exp64, net, expected_native, 'float64')}")
+    return call + [f"PATHS = {_paths(conv, net, root)!r}",
+                   f"TOLERANCE = {flat_tol!r}  # the error model's bound, largest entry per array", "", _COMPARE]
+
+
+def _native_inputs(impl: Implementation, p: Problem, arrays: str) -> List[str]:
+    conv, net = impl.conventions, p.net
+    native, Xn, Yn = to_native(impl, net, p.params, p.X, p.Y)
+    if arrays == "npz":
+        n = len(native_shapes(conv, net))
+        tree = "[data[f'param_{i}'] for i in range(%d)]" % n
+        if not (conv.layout == "flat" or conv.bias == "folded"):
+            tree = "[(data[f'param_{2 * i}'], data[f'param_{2 * i + 1}']) for i in range(%d)]" % net.L
+        return [f"your_params = {tree}", "your_X, your_Y = data['X'], data['Y']"]
+    dt = conv.dtype
+    x = array_code(Xn) if dt == "float64" else array_code(Xn)[:-1] + f", dtype=np.{dt})"
+    y = array_code(Yn) if dt == "float64" else array_code(Yn)[:-1] + f", dtype=np.{dt})"
+    return [f"your_params = {_native_tree_code(conv, net, native, dt)}",
+            f"your_X = {x}  # {Xn.shape}", f"your_Y = {y}  # {Yn.shape}"]
+
+
+def reproducer(impl: Implementation, check: str, p: Problem, *, eta: float = ETA, extra: Iterable[str] = (),
+               seed: Optional[int] = None, profile: str = "ci", arrays: str = "inline") -> str:
+    """The reproducer script for ``impl`` failing ``check`` on ``p`` (flush-left; runs as pasted).
+
+    ``arrays="npz"`` reads the arrays from ``data`` (``np.load`` of the file ``write_reproducer`` stores).
+    """
+    if arrays == "inline" and size_of(p) > INLINE_LIMIT:
+        arrays = "omitted"
+    head = [f"# Reproduces: {impl.name} :: {check} on {p.describe()}",
+            f"# Your conventions: {_conventions_words(impl.conventions)}."]
+    if seed is not None:
+        head.append(f"# Rerun just this check: {rerun_command(impl, check, seed=seed, profile=profile)}")
+    head += ["import numpy as np", "from conformance.dropin.discovery import load_implementation, load_implementations",
+             "", _load_code(impl)]
+    if arrays == "omitted":
+        return "\n".join(head + [f"# The example holds {size_of(p)} numbers, too many to print: run with "
+                                 "--repro-dir DIR to get this script with its arrays in an .npz file."])
+    if arrays == "npz":
+        head.append("data = np.load(__file__.rsplit('.', 1)[0] + '.npz')")
+    lines = head + ["", "# The failing example in your conventions, and your function called on it:"]
+    lines += _native_inputs(impl, p, arrays) + _native_part(impl, p, eta, arrays)
+    lines += ["", "# The same example in the reference conventions (samples as columns, W (out, in)):",
+              "from reference import Network, gradients", "from conformance.dropin.adapters import gradient_of"]
+    if arrays == "npz":
+        lines += [f"net = Network({list(p.net.layer_sizes)}"
+                  + (f", output={p.net.output!r})" if p.net.output != "sigmoid" else ")"),
+                  "params = [(data[f'W{l}'], data[f'b{l}']) for l in range(1, net.L + 1)]",
+                  "X, Y = data['ref_X'], data['ref_Y']"]
+    else:
+        lines.append(problem_code(p))
+    lines += ["expected = gradients(net, params, X, Y)", f"got = gradient_of(impl, net, params, X, Y, eta={eta!r})"]
+    return "\n".join(lines + list(extra)) + "\n"
+
+
+def write_reproducer(path: Path, impl: Implementation, check: str, p: Problem, **kwargs) -> Path:
+    """Write the reproducer to ``path`` (a .py file); a large example's arrays go to ``path`` with .npz."""
+    path = Path(path)
+    large = size_of(p) > INLINE_LIMIT
+    if large:
+        native, Xn, Yn = to_native(impl, p.net, p.params, p.X, p.Y)
+        leaves = _leaves(native)
+        conv = impl.conventions
+        exp64 = Conventions(**{**conv.__dict__, "dtype": "float64"})
+        expected = gradients(p.net, p.params, p.X, p.Y)
+        k = loss_factor(conv, p.net, p.X.shape[1])
+        eta = kwargs.get("eta", ETA)
+        target = [(W - eta * k * dW, b - eta * k * db) for (W, b), (dW, db) in zip(p.params, expected)] \
+            if impl.train_step is not None else [(k * W, k * b) for W, b in expected]
+        exp_native = to_native(exp64, p.net, target, p.X, p.Y)[0]
+        exp_leaves = _leaves(exp_native)
+        arrays = {f"param_{i}": a for i, a in enumerate(leaves)}
+        arrays.update({f"expected_{i}": a for i, a in enumerate(exp_leaves)})
+        arrays.update({f"W{l}": W for l, (W, _) in enumerate(p.params, start=1)})
+        arrays.update({f"b{l}": b for l, (_, b) in enumerate(p.params, start=1)})
+        np.savez(path.with_suffix(".npz"), X=Xn, Y=Yn, ref_X=p.X, ref_Y=p.Y, **arrays)
+    path.write_text(reproducer(impl, check, p, arrays="npz" if large else "inline", **kwargs))
+    return path

@@ -20,16 +20,28 @@ from reference.network import Network, Params
 __all__ = ["VARIANTS", "backprop_variant", "variant_gradients"]
 
 
+#: sigma'(z^l) as a variant computes it: the right one, at the wrong quantity, or another function's derivative.
+_DERIVATIVES = {
+    "z": lambda z, a: sigmoid_prime(z),          # right: sigma'(z) = a (1 - a)
+    "a": lambda z, a: sigmoid_prime(a),          # sigma' applied twice: sigma'(a)
+    "z_form": lambda z, a: z * (1 - z),          # the activation form a (1 - a) written with z
+    "tanh_form": lambda z, a: 1 - a * a,         # tanh's derivative 1 - a^2 on sigmoid outputs
+    "a_only": lambda z, a: a,                    # a (1 - a) with the (1 - a) forgotten
+    "one_minus_a": lambda z, a: 1 - a,           # a (1 - a) with the a forgotten
+    "one": lambda z, a: np.ones_like(z),         # no derivative at all (a linear unit's)
+}
+
+
 def _sp(net: Network, l: int, z: np.ndarray, a: np.ndarray, mode: str) -> np.ndarray:
-    """sigma'(z^l) as the variant computes it ('z' correct, 'a' sigma'(a), 'z_form' z (1 - z))."""
+    """sigma'(z^l) as the variant computes it (``_DERIVATIVES``); 1 at an identity output."""
     if l == net.L and net.output == "identity":
         return np.ones_like(z)
-    return {"z": lambda: sigmoid_prime(z), "a": lambda: sigmoid_prime(a), "z_form": lambda: z * (1 - z)}[mode]()
+    return _DERIVATIVES[mode](z, a)
 
 
 def backprop_variant(net: Network, params: Params, X, Y, *, sp: str = "z", output_sp: bool = True,
                      transpose: bool = True, bp4_shift: int = 0, bias: str = "mean",
-                     eta_update: Optional[float] = None) -> Optional[Params]:
+                     eta_update: Optional[float] = None, hidden_sp: str = "") -> Optional[Params]:
     """A batched backprop with one switch per bug; None when the switch needs shapes the net lacks."""
     fp = forward(net, params, X)
     L, N = net.L, fp.a(0).shape[1]
@@ -46,7 +58,7 @@ def backprop_variant(net: Network, params: Params, X, Y, *, sp: str = "z", outpu
                 back = W_next @ delta
             else:
                 back = W_next.T @ delta
-            delta = back * _sp(net, l, fp.z(l), fp.a(l), sp)
+            delta = back * _sp(net, l, fp.z(l), fp.a(l), hidden_sp or sp)
         src = l - 1 + bp4_shift
         if not 0 <= src <= L or fp.a(src).shape[0] != net.n(l - 1):
             return None
@@ -112,6 +124,15 @@ VARIANTS: Dict[str, Tuple[str, V, str]] = {
                          "sigma'(a^l) = sigma(a)(1 - sigma(a)) used where sigma'(z^l) belongs (BP1/BP2)"),
     "sigma_prime_z_form": ("sigma_prime_at_activation", lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, sp="z_form"),
                            "the activation form a (1 - a) applied to z instead of to a"),
+    "tanh_derivative": ("wrong_derivative", lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, sp="tanh_form"),
+                        "sigma' computed as 1 - a^2 (the derivative of tanh) instead of a (1 - a)"),
+    "derivative_a_only": ("wrong_derivative", lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, sp="a_only"),
+                          "sigma' computed as a: the factor (1 - a) of a (1 - a) is missing"),
+    "derivative_one_minus_a": ("wrong_derivative", lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, sp="one_minus_a"),
+                               "sigma' computed as 1 - a: the factor a of a (1 - a) is missing"),
+    "no_hidden_sigma_prime": ("missing_hidden_sigma_prime",
+                              lambda n, p, X, Y, e: None if n.L < 2 else backprop_variant(n, p, X, Y, hidden_sp="one"),
+                              "BP2 without sigma'(z^l): delta^l = (W^{l+1})^T delta^{l+1} in the hidden layers"),
     "no_output_sigma_prime": ("missing_output_sigma_prime",
                               lambda n, p, X, Y, e: None if n.output == "identity" else backprop_variant(n, p, X, Y, output_sp=False),
                               "BP1 as delta^L = a^L - y, without sigma'(z^L)"),

@@ -34,6 +34,7 @@ from reference.network import Network, Params
 
 __all__ = ["ETA", "StructureError", "conventions_of", "loss_factor", "native_shapes", "to_native",
            "native_to_reference", "gradient_from_native", "gradient_of", "step_of", "output_of", "round_to_dtype",
+           "native_index", "native_location",
            "per_sample", "from_object", "training_step", "forward_backward", "whole_batch",
            "parse_gradients", "sizes_of"]
 
@@ -225,3 +226,45 @@ def output_of(impl: Implementation, net: Network, params: Params, X) -> np.ndarr
     kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
     out = np.asarray(impl.forward(native, Xn, **kwargs), dtype=np.float64)
     return out.T if impl.conventions.samples == "rows" else out
+
+
+def native_index(conv: Conventions, net: Network, layer: int, param: str, index: tuple) -> Tuple[str, tuple]:
+    """(Python path into the native structure, native index) of the reference entry d{param}^{layer}[index].
+
+    The path is written as the implementation receives or returns the list:
+    ``[l-1][0]`` for W of a (W, b) pair, ``[2(l-1)]`` in a flat list, ``[l-1]`` for a W with the bias
+    folded in; the index follows the declared weight orientation and bias shape.
+    """
+    l0, idx = layer - 1, tuple(int(i) for i in index)
+    n_in = net.n(layer - 1)
+    if param == "W":
+        idx = idx if conv.weights == "out_in" else idx[::-1]
+    elif conv.bias == "folded":
+        idx = (idx[0], n_in) if conv.weights == "out_in" else (n_in, idx[0])
+    else:
+        idx = {"vector": idx, "column": (idx[0], 0), "row": (0, idx[0])}[conv.bias]
+    if conv.bias == "folded":
+        path = f"[{l0}]"
+    elif conv.layout == "flat":
+        path = f"[{2 * l0 + (param == 'b')}]"
+    else:
+        path = f"[{l0}][{0 if param == 'W' else 1}]"
+    return path, idx
+
+
+def native_location(conv: Conventions, net: Network, layer: int, param: str, index: tuple, *,
+                    train_step: bool = False) -> str:
+    """The entry in the implementation's own layout, with the reference's beside it.
+
+    'grads[0][0][0, 2] (your dC/dW for layer 1, stored (in, out); the reference's dC/dW^1[2, 0])'
+    """
+    path, idx = native_index(conv, net, layer, param, index)
+    what = {"W": "W", "b": "b"}[param]
+    stored = ("(out, in)" if conv.weights == "out_in" else "(in, out)") if param == "W" else \
+        {"vector": "(n,)", "column": "(n, 1)", "row": "(1, n)", "folded": "the extra column of W"}[conv.bias]
+    if conv.bias == "folded" and param == "b" and conv.weights == "in_out":
+        stored = "the extra row of W"
+    name = "params" if train_step else "grads"
+    role = f"your updated {what} for layer {layer}" if train_step else f"your dC/d{what} for layer {layer}"
+    ref = f"dC/d{param}^{layer}[{', '.join(str(int(i)) for i in index)}]"
+    return f"{name}{path}[{', '.join(map(str, idx))}] ({role}, stored {stored}; the reference's {ref})"

@@ -9,7 +9,8 @@
   whether the suite runs as ``python -m conformance`` or as the console
   script); ``@examples`` (every shipped example and the reference
   formulations); or the name of a shipped implementation, or a prefix of names
-  ending in "." (``reference.batched_matrix``, ``doc3.``).
+  ending in "." (``reference.batched_matrix``, ``doc3.``); or ``SOURCE::NAME``, one
+  implementation of a file or module that declares several.
 * Without a target: every entry point of the group
   ``backprop_conformance.implementations`` (a module, an Implementation, a list
   of them, or a callable returning either); inside this project's own source
@@ -239,6 +240,12 @@ def _defaults() -> List[Implementation]:
 def _resolve(target: str) -> List[Implementation]:
     if target == EXAMPLES:
         return _examples()
+    if "::" in target:  # source::name, the form a reproducer's rerun command uses
+        source, name = target.rsplit("::", 1)
+        rows = _resolve(source)
+        picked = [i for i in rows if i.load_error or i.name == name or (name.endswith(".") and i.name.startswith(name))]
+        return picked or [broken(target, source, f"{source} declares no implementation named {name!r}; it declares "
+                                                  f"{[i.name for i in rows]}")]
     path = Path(target)
     if path.is_dir():
         return [i for p in _modules_in(path) for i in _from_source(p)]
@@ -284,7 +291,8 @@ def load_errors(target: Optional[str] = None, impls: Optional[List[Implementatio
     """
     parts = _parts(target)
     impls = load_implementations(target) if impls is None else impls
-    return [impl.load_error for impl in impls if impl.load_error and impl.source in parts
+    named = set(parts) | {part.rsplit("::", 1)[0] for part in parts}
+    return [impl.load_error for impl in impls if impl.load_error and impl.source in named
             and not Path(impl.source).is_dir() and "also declared by" not in impl.load_error]
 
 

@@ -47,9 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, default=None, help="seconds per call (default 5)")
     p.add_argument("--junitxml", default=None, metavar="PATH", help="write a JUnit XML report")
     p.add_argument("--json", default=None, metavar="PATH", help="write a JSON report")
+    p.add_argument("--repro-dir", default=None, metavar="DIR",
+                   help="write one standalone reproducer script per finding into DIR")
     p.add_argument("--in-process", action="store_true", help="run the checks without pytest (same table)")
     p.add_argument("--list", action="store_true", help="list the implementations and checks, then exit")
     p.add_argument("--hide-known", action="store_true", help="do not list the known failures")
+    p.add_argument("--hide-skipped", action="store_true", help="do not list the skipped checks by reason")
     p.add_argument("-v", "--verbose", action="store_true", help="pytest's verbose output")
     return p
 
@@ -83,7 +86,8 @@ def _target(args) -> Optional[str]:
 
 def _load(target: Optional[str]):
     from conformance.dropin.discovery import load_errors, load_implementations
-    impls = load_implementations(target)
+    from conformance.run.runner import validated
+    impls = [validated(i) for i in load_implementations(target)]
     errors = load_errors(target, impls)
     if errors and len(errors) == len([i for i in impls if not i.unavailable]):
         raise UsageError("; ".join(errors))
@@ -134,10 +138,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _report(args, target, impls, errors: List[str], pytest_args: List[str]) -> int:
     from conformance.checks import select_checks
-    from conformance.run.report import format_details, format_table, report_json, write_json
+    from conformance.run.report import (format_details, format_headlines, format_table, report_json, write_json,
+                                        write_reproducers)
     print(f"backprop-conformance: {len(impls)} implementations x {len(select_checks(args.checks))} checks, "
           f"profile {args.profile}, seed {args.seed}, "
           f"{'in-process' if args.in_process else 'workers ' + str(args.workers or 1)}", flush=True)
+    if args.repro_dir:
+        from conformance.diagnosis.diagnose import REPRO_DIR_VAR
+        os.environ[REPRO_DIR_VAR] = os.path.abspath(args.repro_dir)
     t0 = time.perf_counter()
     code, reports = _run(args, target, impls, pytest_args)
     seconds = time.perf_counter() - t0
@@ -148,7 +156,11 @@ def _report(args, target, impls, errors: List[str], pytest_args: List[str]) -> i
     unexpected = [(r.impl_name, v.check) for r in reports for v in r.verdicts.values() if v.unexpected]
     print()
     print(format_table(reports))
-    details = format_details(reports, known=not args.hide_known)
+    headlines = format_headlines(reports)
+    if headlines:
+        print()
+        print(headlines)
+    details = format_details(reports, known=not args.hide_known, skipped=not args.hide_skipped)
     if details:
         print()
         print(details)
@@ -159,6 +171,9 @@ def _report(args, target, impls, errors: List[str], pytest_args: List[str]) -> i
     if args.json:
         write_json(args.json, report_json(reports, profile=args.profile, seed=args.seed, seconds=seconds,
                                           workers=args.workers))
+    if args.repro_dir:
+        written = write_reproducers(reports, args.repro_dir)
+        print(f"{len(written)} reproducer(s) written to {args.repro_dir}")
     if errors:
         for line in errors:
             print(f"backprop-conformance: {line}", file=sys.stderr)

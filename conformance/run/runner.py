@@ -10,18 +10,31 @@ the shrunk example.  Nothing a misbehaving implementation does escapes it.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 import traceback
 from typing import Iterable, List, Optional, Sequence
 
 from conformance.checks import CHECKS, CheckResult, select_checks
+from conformance.checks.registry import unmatched_known_failures
 from conformance.core.context import Context
 from conformance.core.search import CheckFailure
 from conformance.diagnosis import diagnose_failure
 from conformance.dropin.protocol import Implementation
 from conformance.run.verdicts import ImplementationReport, Verdict
 
-__all__ = ["run_check", "check_implementation", "run_in_process"]
+__all__ = ["run_check", "check_implementation", "run_in_process", "validated"]
+
+
+def validated(impl: Implementation) -> Implementation:
+    """``impl``, or a row that fails to load when its declaration names known failures that match no check."""
+    if impl.load_error or impl.unavailable:
+        return impl
+    problems = unmatched_known_failures(impl.known_failures)
+    if not problems:
+        return impl
+    return dataclasses.replace(impl, load_error=f"{impl.name}: " + "; ".join(problems),
+                               description="invalid declaration")
 
 
 def _load_failure(impl: Implementation, check: str) -> CheckResult:
@@ -71,6 +84,7 @@ def check_implementation(impl: Implementation, *, profile: str = "ci", checks: O
                          time_limit: Optional[float] = None) -> ImplementationReport:
     """Run the selected checks (all by default) on one implementation; never raises for it."""
     t0 = time.perf_counter()
+    impl = validated(impl)
     report = ImplementationReport(impl.name, description=impl.description, source=impl.source)
     for check in select_checks(list(checks) if checks is not None else None):
         report.verdicts[check] = run_check(impl, check, profile=profile, seed=seed, eta=eta, time_limit=time_limit)

@@ -70,17 +70,21 @@ class FamilySummary:
         return sum(self.counts.values())
 
     def cell(self) -> str:
-        """'ok 5', 'FAIL 1/5', 'xfail 2/5', 'XPASS 1/5', 'skip' or '-'."""
+        """'ok 5', 'FAIL 1/5', 'xfail 2/5', 'XPASS 1/5', each with ' +2 skip' when checks were skipped;
+        'skip 3' when every check of the family was skipped; '-' when the family has no check here."""
         if not self.total:
             return "-"
-        ran = self.total - self.counts.get("skip", 0)
+        skipped = self.counts.get("skip", 0)
+        ran = self.total - skipped
         s = self.status
         if s == "skip":
-            return "skip"
+            return f"skip {skipped}"
         if s == "pass":
-            return f"ok {ran}"
-        label = {"fail": "FAIL", "xpass": "XPASS", "xfail": "xfail"}[s]
-        return f"{label} {self.counts[s]}/{ran}"
+            text = f"ok {ran}"
+        else:
+            label = {"fail": "FAIL", "xpass": "XPASS", "xfail": "xfail"}[s]
+            text = f"{label} {self.counts[s]}/{ran}"
+        return text + (f" +{skipped} skip" if skipped else "")
 
     def __str__(self) -> str:
         return self.cell()
@@ -102,6 +106,18 @@ class ImplementationReport:
         return not any(v.unexpected for v in self.verdicts.values())
 
     @property
+    def ran(self) -> bool:
+        """At least one check ran (a row whose every check was skipped is "not run", never "ok")."""
+        return any(v.status != "skip" for v in self.verdicts.values())
+
+    @property
+    def verdict(self) -> str:
+        """The row's verdict: 'ok', 'UNEXPECTED' or 'not run'."""
+        if not self.ok:
+            return "UNEXPECTED"
+        return "ok" if self.ran else "not run"
+
+    @property
     def families(self) -> Dict[str, FamilySummary]:
         out: Dict[str, FamilySummary] = {}
         for v in self.verdicts.values():
@@ -110,7 +126,8 @@ class ImplementationReport:
         return out
 
     def to_dict(self) -> dict:
-        return {"name": self.impl_name, "ok": self.ok, "description": self.description, "source": self.source,
+        return {"name": self.impl_name, "ok": self.ok, "verdict": self.verdict, "description": self.description,
+                "source": self.source,
                 "seconds": round(self.seconds, 3),
                 "families": {f: {"status": s.status, "cell": s.cell(), "counts": s.counts}
                              for f, s in sorted(self.families.items())},

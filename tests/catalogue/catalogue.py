@@ -1,9 +1,10 @@
 """The whole catalogue: ``BUGS`` (must be caught and named) and ``CORRECT`` (must pass everything)."""
-from tests.catalogue import bugs_equations, bugs_layers, bugs_reduction, bugs_state, correct
+from tests.catalogue import bugs_equations, bugs_findings, bugs_layers, bugs_reduction, bugs_state, correct
 
 __all__ = ["BUGS", "CORRECT", "ENTRIES", "by_name"]
 
-BUGS = bugs_equations.ENTRIES + bugs_reduction.ENTRIES + bugs_layers.ENTRIES + bugs_state.ENTRIES
+BUGS = (bugs_equations.ENTRIES + bugs_reduction.ENTRIES + bugs_layers.ENTRIES + bugs_state.ENTRIES
+        + bugs_findings.ENTRIES)
 CORRECT = correct.ENTRIES
 ENTRIES = BUGS + CORRECT
 
