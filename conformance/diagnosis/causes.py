@@ -45,6 +45,7 @@ CAUSES = {
     "masked_entries": "some entries are zeroed and the rest scaled: a fixed mask applied to the gradient",
     "wrong_derivative": "sigma' replaced by the derivative of another function (1 - a^2, a, 1 - a)",
     "missing_hidden_sigma_prime": "BP2 without sigma'(z^l): the hidden layers' errors miss the derivative",
+    "gradient_clipped": "every entry clipped to [-c, c]: gradient clipping left on",
 }
 
 
@@ -87,6 +88,7 @@ SHORT = {
     "masked_entries": "a fixed mask zeroes some entries",
     "wrong_derivative": "sigma' replaced by another function's derivative",
     "missing_hidden_sigma_prime": "sigma'(z^l) missing in BP2 (the hidden layers)",
+    "gradient_clipped": "clipped to a maximum magnitude",
 }
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -38,7 +38,7 @@ from conformance.diagnosis.probes import Evaluation, conditions, evaluate, run_p
 from conformance.diagnosis.residual import NAME_AT, explain_residual
 from conformance.diagnosis.reproducer import (INLINE_LIMIT, problem_dict, reproducer, rerun_command, size_of,
                                               write_reproducer)
-from conformance.dropin.adapters import native_location
+from conformance.dropin.adapters import native_location, native_shapes
 from conformance.diagnosis.variants import VARIANTS
 from reference.forward import forward
 
@@ -52,7 +52,8 @@ _EQUATION = {"missing_transpose_bp2": "BP2", "missing_output_sigma_prime": "BP1"
              "transposed": "BP4", "update_before_backprop": "BP2", "missing_hidden_sigma_prime": "BP2",
              "sigma_prime_at_activation": "BP1, BP2", "wrong_derivative": "BP1, BP2"}
 #: Causes that change every equation alike (a factor of the loss): no single BP equation is named.
-_NO_EQUATION = ("summed_not_averaged", "averaged_twice", "missing_half", "sign_flipped", "different_loss")
+_NO_EQUATION = ("summed_not_averaged", "averaged_twice", "missing_half", "sign_flipped", "different_loss", "scaled",
+                "gradient_clipped")
 _FLAG_CAUSE = (("batch_of_one", "wrong_for_batch_of_one"), ("width_one", "wrong_for_width_one"),
                ("depth", "wrong_for_specific_shapes"), ("large_z", "wrong_for_large_z"),
                ("N_gt_1", "wrong_for_N_gt_1"))
@@ -124,7 +125,48 @@ def _locate(d: Diagnosis, ev: Evaluation, failure: CheckFailure) -> None:
         d.total_entries = sum(np.size(a) for pair in ev.expected for a in pair)
 
 
-def _call_cause(ctx: Context, err, probes, flags, d: Diagnosis, p):
+def _returned_shapes(native) -> Optional[list]:
+    """The shapes of a returned list of (W, b) pairs or of arrays, in order (None for anything else)."""
+    if not isinstance(native, (list, tuple)):
+        return None
+    out = []
+    for item in native:
+        for a in (item if isinstance(item, (list, tuple)) else (item,)):
+            shape = np.shape(a) if hasattr(a, "shape") or isinstance(a, (list, tuple)) else None
+            if shape is None:
+                return None
+            out.append(tuple(shape))
+    return out
+
+
+def structure_pattern(conv, net, native) -> Optional[Tuple[str, str]]:
+    """(cause, words) when the returned arrays are the expected ones in another order or transposed."""
+    got = _returned_shapes(native)
+    expected = [tuple(shape) for _, _, shape in native_shapes(conv, net)]
+    if got is None or len(got) != len(expected) or got == expected:
+        return None
+    per = 1 if conv.bias == "folded" else 2
+    layers = [expected[i:i + per] for i in range(0, len(expected), per)]
+    if net.L > 1 and got == [s for layer in reversed(layers) for s in layer]:
+        return "layer_shift", ("the layers' gradients come in reverse order: layer l holds the arrays of layer "
+                               "L + 1 - l (a list built from the output backwards and never reversed)")
+    for shift in (1, -1):
+        moved = [layers[l + shift] if 0 <= l + shift < len(layers) else None for l in range(len(layers))]
+        if all(m is None or m == g for m, g in zip(moved, [got[i:i + per] for i in range(0, len(got), per)])) \
+                and any(m is not None for m in moved):
+            return "layer_shift", f"layer l returns arrays shaped like layer l {'+' if shift > 0 else '-'} 1's (an index shift)"
+    w_index = [i for i, (_, name, _) in enumerate(native_shapes(conv, net)) if name in ("W", "W|b")]
+    if all(got[i] == expected[i][::-1] or got[i] == expected[i] for i in w_index) and \
+            all(got[i] == expected[i] for i in range(len(expected)) if i not in w_index):
+        return "transposed", "every wrongly shaped dC/dW is the transpose of the expected matrix (delta a^T written as a delta^T)"
+    return None
+
+
+def _call_cause(ctx: Context, err, probes, flags, d: Diagnosis, p, native=None):
+    if err.category == "wrong_structure" and native is not None:
+        pattern = structure_pattern(ctx.impl.conventions, p.net, native)
+        if pattern is not None:
+            return pattern[0], f"{err.message}: {pattern[1]}"
     if err.category == "wrong_structure" and err.got_shape and err.expected_shape \
             and tuple(err.got_shape) == tuple(err.expected_shape)[::-1] and len(err.got_shape) == 2:
         return "transposed", f"{err.message}: the transpose of the expected shape"
@@ -189,7 +231,7 @@ def _numeric_cause(ctx: Context, ev: Evaluation, probes, flags, d: Diagnosis):
         return nondet
     found = explain_residual(ev, list(probes.values()), eta=ctx.eta if ctx.impl.train_step else None)
     best = found[0] if found else None
-    if best is not None and (best.consistent or (best.fits and best.explained >= NAME_AT)):
+    if best is not None and best.consistent and best.fitted >= 1:
         return _named(d, best, found)
     masked = hypotheses.masked(ev)
     if masked:
@@ -199,9 +241,9 @@ def _numeric_cause(ctx: Context, ev: Evaluation, probes, flags, d: Diagnosis):
     small = hypotheses.small_errors(ev, ctx.dtype)
     if small:
         return small
-    if best is not None and best.explained >= NAME_AT:
+    if best is not None and best.explained >= NAME_AT and best.fitted >= 2:
         cause, words = _named(d, best, found)
-        return cause, words + " (on this example; the probes with other sizes do not all agree)"
+        return cause, words + f" (fits {best.fitted} of the failing problems, not every probe)"
     if best is not None and best.explained >= 0.5:
         d.notes += (f"closest model: {best.words} (explains {best.explained:.0%} of the error)",)
         d.explained = best.explained
@@ -234,7 +276,7 @@ def _cause(ctx: Context, check: str, failure: CheckFailure, ev: Evaluation, prob
         return hint, failure.message.split(": ", 1)[-1].split("\n")[0]
     err = ev.outcome.error or failure.call_error
     if err is not None:
-        return _call_cause(ctx, err, probes, flags, d, ev.problem)
+        return _call_cause(ctx, err, probes, flags, d, ev.problem, ev.outcome.native)
     cause, text = _numeric_cause(ctx, ev, probes, flags, d) if ev.bad else (hint, "")
     if cause is None:
         for flag, key in _FLAG_CAUSE:
@@ -273,7 +315,7 @@ def diagnose_failure(ctx: Context, check: str, failure: CheckFailure) -> Diagnos
     _locate(d, ev, failure)
     d.cause, d.cause_text = _cause(ctx, check, failure, ev, probes, flags, d)
     d.equation = _EQUATION.get(d.cause) or equation_of(ev.bad, p.net.L)
-    if d.cause in _NO_EQUATION and d.extra.get("model") in ("scale[every array]", None):
+    if d.cause in _NO_EQUATION and d.extra.get("model") in ("scale[every array]", "clip", None):
         d.equation = None
     notes: List[str] = list(ev.outcome.warnings[:2])
     if failure.data.get("mutated"):

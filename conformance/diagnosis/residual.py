@@ -29,8 +29,10 @@ list of known bugs):
     transpose     dC/dW^l transposed, where W^l is square
     shift         layer l holds layer l +- 1's gradient (where the shapes allow)
     scale         got = c x g* globally, for every W, for every b, for one layer, for one array
-    proportional  e = lambda x theta: a term proportional to the parameters (weight decay), over W
-                  or over W and b, lambda constant or lambda x N constant across problems
+    proportional  e = lambda x theta (L2) or lambda x sign(theta) (L1): a penalty's gradient left in,
+                  over W or over W and b, lambda constant or lambda x N constant across problems
+    reversed      the layers' gradients in reverse order
+    clip          every entry clipped to [-c, c] (gradient clipping left on)
 """
 from __future__ import annotations
 
@@ -223,6 +225,39 @@ def _shift_model(shift: int, rank: int) -> Model:
                                 "(an index shift between layers)"), rank)
 
 
+def _clip_model(rank: int) -> Model:
+    """Gradient clipping left on: got = clip(g*, -c, c), c fitted as the largest |got|."""
+    def predict(ev, cache):
+        got = _arrays(ev.outcome.grads)
+        if not all(np.all(np.isfinite(a)) for a in got):
+            return None
+        c = max(float(np.max(np.abs(a), initial=0.0)) for a in got)
+        if c == 0.0 or c >= max(float(np.max(np.abs(a), initial=0.0)) for a in _arrays(ev.expected)):
+            return None   # nothing above c to clip
+        return [tuple(np.clip(np.asarray(a, dtype=np.float64), -c, c) for a in pair) for pair in ev.expected], {"clip": c}
+    return Model("clip", "gradient_clipped", 1, predict,
+                 lambda v, ev: ("gradient_clipped", f"every entry is clipped to [-{v['clip']:.6g}, {v['clip']:.6g}]: "
+                                "gradient clipping left on in the gradient"), rank)
+
+
+def _reversed_model(rank: int) -> Model:
+    """The list of layers returned in reverse order: layer l holds layer L + 1 - l's gradient."""
+    def predict(ev, cache):
+        exp, L, changes = ev.expected, ev.problem.net.L, {}
+        if L < 2:
+            return None
+        for l in range(L):
+            for j in (0, 1):
+                src = L - 1 - l
+                changes[(l, j)] = exp[src][j] if exp[src][j].shape == exp[l][j].shape else np.full(exp[l][j].shape, np.nan)
+        if all(np.isnan(a).all() for a in changes.values()):
+            return None
+        return _with(exp, changes), {}
+    return Model("reversed", "layer_shift", 0, predict,
+                 lambda v, ev: ("layer_shift", "the layers' gradients come in reverse order: layer l holds layer "
+                                "L + 1 - l's (a list built backwards and not reversed)"), rank)
+
+
 def _scale_model(words: str, select: Selector, rank: int) -> Model:
     def predict(ev, cache):
         arrays = select(ev.problem.net.L)
@@ -260,30 +295,35 @@ def _scale_words(values, ev: Evaluation, words: str) -> Tuple[str, str]:
     return "scaled", f"got = {c:.6g} x expected{where}"
 
 
-def _proportional_model(with_bias: bool, per_N: bool, rank: int) -> Model:
+def _proportional_model(with_bias: bool, per_N: bool, rank: int, term=np.asarray) -> Model:
+    """e = lambda x term(theta): term the parameters themselves (L2) or their signs (L1)."""
     def predict(ev, cache):
         p = ev.problem
         arrays = [(l, j) for l in range(p.net.L) for j in ((0, 1) if with_bias else (0,))]
         e = np.concatenate([np.ravel(ev.outcome.grads[l][j] - ev.expected[l][j]) for l, j in arrays])
-        t = np.concatenate([np.ravel(p.params[l][j]) for l, j in arrays])
+        t = np.concatenate([np.ravel(term(p.params[l][j])) for l, j in arrays])
         tt = float(t @ t)
         if tt == 0.0 or not np.all(np.isfinite(e)):
             return None
         lam = float(e @ t) / tt
-        changes = {(l, j): ev.expected[l][j] + lam * np.asarray(p.params[l][j], dtype=np.float64) for l, j in arrays}
+        changes = {(l, j): ev.expected[l][j] + lam * np.asarray(term(p.params[l][j]), dtype=np.float64)
+                   for l, j in arrays}
         N = p.X.shape[1]
         return _with(ev.expected, changes), {"lambda": lam * N if per_N else lam}
     what = "W and b" if with_bias else "W"
-    return Model(f"proportional[{what}{', /N' if per_N else ''}]", "weight_decay", 1, predict,
-                 lambda v, ev: ("weight_decay", _decay_words(v, with_bias, per_N)), rank)
+    l1 = term is np.sign
+    return Model(f"proportional[{'sign ' if l1 else ''}{what}{', /N' if per_N else ''}]", "weight_decay", 1, predict,
+                 lambda v, ev: ("weight_decay", _decay_words(v, with_bias, per_N, l1)), rank)
 
 
-def _decay_words(values, with_bias: bool, per_N: bool) -> str:
+def _decay_words(values, with_bias: bool, per_N: bool, l1: bool = False) -> str:
     lam = values["lambda"]
-    term = f"({lam:.6g} / N) x {'theta' if with_bias else 'W'}" if per_N else f"{lam:.6g} x {'theta' if with_bias else 'W'}"
+    theta = ("sign(theta)" if l1 else "theta") if with_bias else ("sign(W)" if l1 else "W")
+    term = f"({lam:.6g} / N) x {theta}" if per_N else f"{lam:.6g} x {theta}"
     where = "every dC/dW and dC/db" if with_bias else "every dC/dW (dC/db is right)"
-    return (f"{where} has an extra term {term}: the gradient of an L2 weight decay (lambda/2) ||W||^2 that the "
-            f"declared loss does not include{' (applied to the biases too)' if with_bias else ''}")
+    penalty = "an L1 penalty lambda ||W||_1" if l1 else "an L2 weight decay (lambda/2) ||W||^2"
+    return (f"{where} has an extra term {term}: the gradient of {penalty} that the declared loss does not "
+            f"include{' (applied to the biases too)' if with_bias else ''}")
 
 
 def library(L: int) -> List[Model]:
@@ -294,6 +334,9 @@ def library(L: int) -> List[Model]:
     models += [_transpose_model(l, len(models) + l) for l in range(L)]
     models += [_zero_model(words, select, len(models) + i) for i, (words, select) in enumerate(_groups(L))]
     models += [_proportional_model(b, n, len(models) + 2 * b + n) for b in (False, True) for n in (False, True)]
+    models += [_proportional_model(b, False, len(models) + b, np.sign) for b in (False, True)]
+    models.append(_reversed_model(len(models)))
+    models.append(_clip_model(len(models)))
     models += [_scale_model(words, select, len(models) + i) for i, (words, select) in enumerate(_groups(L))]
     return models
 

@@ -114,7 +114,7 @@ def _trunc(net, params, X, Y, *, x: bool = True, y: bool = False, rounding=np.tr
 def _cols(X, which: str):
     N = np.shape(X)[1]
     return {"first_N_minus_1": list(range(N - 1)), "last_N_minus_1": list(range(1, N)),
-            "first_only": [0], "first_half": list(range(N // 2))}[which]
+            "first_only": [0], "last_only": [N - 1], "first_half": list(range(N // 2))}[which]
 
 
 V = Callable[..., Optional[Params]]
@@ -164,12 +164,12 @@ VARIANTS: Dict[str, Tuple[str, V, str]] = {
     "y_truncated": ("integer_cast", lambda n, p, X, Y, e: _trunc(n, p, X, Y, x=False, y=True), "Y cast to integers"),
     "xy_truncated": ("integer_cast", lambda n, p, X, Y, e: _trunc(n, p, X, Y, y=True), "X and Y cast to integers"),
 }
-for _which in ("first_N_minus_1", "last_N_minus_1", "first_only", "first_half"):
+for _which in ("first_N_minus_1", "last_N_minus_1", "first_only", "last_only", "first_half"):
     for _div in (False, True):
         VARIANTS[f"dropped_{_which}{'_over_N' if _div else ''}"] = (
             "dropped_samples",
             (lambda w, d: lambda n, p, X, Y, e: _subset(n, p, X, Y, _cols(X, w), d))(_which, _div),
-            f"only the {_which.replace('_', ' ').replace('N minus 1', 'N - 1')} sample(s) used"
+            f"only the {_which.replace('_only', '').replace('_', ' ').replace('N minus 1', 'N - 1')} sample(s) used"
             f"{', then divided by the full N' if _div else ''}")
 
 

@@ -178,6 +178,10 @@ def summary_of(d: Optional[Diagnosis], v: Optional[Verdict] = None) -> str:
         return "no known cause" + (f" ({v.message.split(': ', 1)[-1].splitlines()[0][:80]})" if v else "")
     words = SHORT.get(d.cause) or CAUSES.get(d.cause, d.cause)
     text = d.cause_text or ""
+    if d.cause == "scaled" and d.factor is not None:
+        words = f"scaled by {d.factor:.4g}"
+    if d.cause == "weight_decay" and "L1" in text:
+        words = "an undeclared L1 penalty's gradient lambda x sign(W) added"
     for where, prefix in (("for dC/db only", "dC/db "), ("for dC/dW only", "dC/dW ")):
         if where in text:
             return prefix + words

@@ -86,6 +86,56 @@ def step_eta_over_n(params, X, Y, eta):
         b -= eta / N * db
 
 
+# B39: an L1 penalty's gradient lambda sign(W) left on (per-sample loop, network.py style, (n, 1) biases).
+def l1_penalty_left_on(params, X, Y):
+    zs, acts = forward_columns(params, X)
+    grads = backward_columns(params, zs, acts, Y)
+    return [(dW + 1e-2 * np.sign(W), db) for (dW, db), (W, _) in zip(grads, params)]   # BUG: + lambda sign(W)
+
+
+# B40: the per-sample gradients assigned instead of accumulated: only the last sample counts.
+def overwrites_instead_of_accumulating(params, X, Y):
+    N = X.shape[1]
+    for i in range(N):
+        zs, acts = forward_columns(params, X[:, i:i + 1])
+        nabla = backward_columns(params, zs, acts, Y[:, i:i + 1], reduce_W=lambda g: g, reduce_b=lambda d: d.sum(axis=1))
+    return [(dW / N, db / N) for dW, db in nabla]                  # BUG: nabla = ..., not nabla += ...
+
+
+# B41: the update eta x g returned where the gradient belongs (eta = 0.1).
+def returns_the_update(params, X, Y):
+    zs, acts = forward_columns(params, X)
+    return [(0.1 * dW, 0.1 * db) for dW, db in backward_columns(params, zs, acts, Y)]   # BUG: eta g
+
+
+# B42: the gradients collected from the output backwards and never reversed.
+def layers_in_reverse_order(params, X, Y):
+    zs, acts = forward_columns(params, X)
+    return backward_columns(params, zs, acts, Y)[::-1]            # BUG: a list built backwards, returned as is
+
+
+# B43: gradient clipping at 0.01 left on.
+def clipping_left_on(params, X, Y):
+    zs, acts = forward_columns(params, X)
+    return [(np.clip(dW, -0.01, 0.01), np.clip(db, -0.01, 0.01))   # BUG
+            for dW, db in backward_columns(params, zs, acts, Y)]
+
+
+# B44: a training step with momentum whose velocity lives on the class (shared by every instance).
+class MomentumStep:
+    velocity = {}
+
+    def __call__(self, params, X, Y, eta):
+        zs, acts = forward_columns(params, X)
+        for l, ((W, b), (dW, db)) in enumerate(zip(params, backward_columns(params, zs, acts, Y))):
+            key = (l, W.shape)
+            v = MomentumStep.velocity.get(key)
+            v = dW if v is None else 0.9 * v + dW                    # BUG: velocity kept across steps and calls
+            MomentumStep.velocity[key] = v
+            W -= eta * v
+            b -= eta * db
+
+
 ENTRIES = [
     Entry(implementation("bug.weight_decay_left_on", gradient=weight_decay_left_on),
           "a weight decay term left on in the gradient",
@@ -109,4 +159,22 @@ ENTRIES = [
     Entry(implementation("bug.step_eta_over_n", train_step=step_eta_over_n),
           "a training step that rescales its update as a whole",
           Expect(_AGREE, cause="averaged_twice", layer="L", factor="1/N")),
+    Entry(implementation("bug.l1_penalty_left_on", gradient=l1_penalty_left_on),
+          "an L1 penalty's gradient left on",
+          Expect(_AGREE, cause="weight_decay", param="W")),
+    Entry(implementation("bug.overwrites_instead_of_accumulating", gradient=overwrites_instead_of_accumulating),
+          "per-sample gradients overwritten instead of accumulated",
+          Expect(_AGREE, cause="dropped_samples", layer="L")),
+    Entry(implementation("bug.returns_the_update", gradient=returns_the_update),
+          "the update eta x g returned instead of the gradient",
+          Expect(_AGREE, cause="scaled", layer="L")),
+    Entry(implementation("bug.layers_in_reverse_order", gradient=layers_in_reverse_order, min_depth=2),
+          "the list of layers returned in reverse order",
+          Expect(("interface.shapes",) + _AGREE, cause="layer_shift")),
+    Entry(implementation("bug.clipping_left_on", gradient=clipping_left_on),
+          "gradient clipping left on",
+          Expect(_AGREE, cause="gradient_clipped", layer="L")),
+    Entry(implementation("bug.momentum_train_step", train_step=MomentumStep()),
+          "momentum kept between training steps",
+          Expect(("interface.deterministic",), cause="hidden_state")),
 ]
