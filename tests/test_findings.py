@@ -128,3 +128,25 @@ def test_the_json_report_carries_the_headline_and_the_findings_with_the_explaine
     assert f["cause"] == "summed_not_averaged" and f["explained"] == pytest.approx(1.0)
     assert f["native"].startswith("grads[") and f["reproducer"].startswith("# Reproduces: t.summed")
     assert f["rerun"].startswith("backprop-conformance") and "--seed 0" in f["rerun"]
+
+
+def _shipped_with_known_failures():
+    from conformance.dropin.discovery import load_implementations
+    return [i for i in load_implementations("@examples") if i.known_failures and not i.unavailable]
+
+
+@pytest.mark.parametrize("impl", _shipped_with_known_failures(), ids=lambda i: i.name)
+def test_every_reproducer_printed_runs_as_pasted_from_any_folder(impl, tmp_path):
+    """One reproducer per finding of each shipped system with known failures (training steps, rows,
+    (n, 1) biases, flat lists), run as `python -c` from an unrelated folder."""
+    import subprocess
+    import sys
+    checks = [c for c in CHECK_IDS if not c.startswith("documents.")]
+    report = check_implementation(impl, profile="dev", checks=checks)
+    scripts = [f.diagnosis.reproducer for f in findings(report, statuses=("fail", "xfail"))
+               if f.diagnosis is not None and f.diagnosis.reproducer]
+    assert scripts, f"{impl.name}: no finding with a reproducer"
+    for script in scripts:
+        out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr[-3000:]
+        assert "entries wrong" in out.stdout or "your function raised" in out.stdout or "right" in out.stdout, out.stdout

@@ -121,6 +121,13 @@ def _paths(conv: Conventions, net: Network, root: str) -> List[str]:
     return [f"{root}[{l}][{j}]" for l in range(net.L) for j in (0, 1)]
 
 
+#: What a reproducer prints when the implementation raises: the traceback is the failure reproduced.
+_RAISED = '''except Exception:
+    import traceback
+    traceback.print_exc()
+    print("^ your function raised this on the example above: that is the failure the check reports")
+    got_native = None'''
+
 _COMPARE = '''def leaves(tree):
     """The arrays of a (nested) list, in order."""
     if isinstance(tree, (list, tuple)):
@@ -128,7 +135,8 @@ _COMPARE = '''def leaves(tree):
     return [np.asarray(tree, dtype=np.float64)]
 
 
-for path, g, e, t in zip(PATHS, leaves(got_native), leaves(expected_native), TOLERANCE):
+for path, g, e, t in zip(PATHS, leaves(got_native) if got_native is not None else [], leaves(expected_native),
+                         TOLERANCE):
     if g.shape != e.shape:
         print(f"{path}: shape {g.shape}, expected {e.shape}")
         continue
@@ -154,15 +162,19 @@ def _native_part(impl: Implementation, p: Problem, eta: float, arrays: str) -> L
         expected_native = to_native(exp64, net, after, p.X, p.Y)[0]
         tol_native = to_native(exp64, net, [(eta * k * tW, eta * k * tb) for tW, tb in tol], p.X, p.Y)[0]
         call = [f"eta = {eta!r}",
-                f"result = impl.train_step(your_params, your_X, your_Y, eta{kwargs})",
-                "got_native = your_params if result is None else result   # after one step",
+                "try:",
+                f"    result = impl.train_step(your_params, your_X, your_Y, eta{kwargs})",
+                "    got_native = your_params if result is None else result   # after one step",
+                _RAISED,
                 "# What the reference expects after that step: theta - eta x k x dC/dtheta"
                 f" (k = {k!r} for your conventions), in your layout:"]
         root = "params"
     else:
         expected_native = to_native(exp64, net, [(k * W, k * b) for W, b in expected], p.X, p.Y)[0]
         tol_native = to_native(exp64, net, [(k * tW, k * tb) for tW, tb in tol], p.X, p.Y)[0]
-        call = [f"got_native = impl.gradient(your_params, your_X, your_Y{kwargs})",
+        call = ["try:",
+                f"    got_native = impl.gradient(your_params, your_X, your_Y{kwargs})",
+                _RAISED,
                 f"# What the reference expects (k = {k!r} times its gradient for your conventions), in your layout:"]
         root = "grads"
     flat_tol = [float(np.max(a, initial=0.0)) for a in _leaves(tol_native)]
@@ -220,8 +232,16 @@ def reproducer(impl: Implementation, check: str, p: Problem, *, eta: float = ETA
                   "X, Y = data['ref_X'], data['ref_Y']"]
     else:
         lines.append(problem_code(p))
-    lines += ["expected = gradients(net, params, X, Y)", f"got = gradient_of(impl, net, params, X, Y, eta={eta!r})"]
-    return "\n".join(lines + list(extra)) + "\n"
+    lines += ["expected = gradients(net, params, X, Y)",
+              "try:",
+              f"    got = gradient_of(impl, net, params, X, Y, eta={eta!r})",
+              "except Exception as exc:",
+              "    got = None",
+              "    print(f'(called in the reference conventions it raises too: {type(exc).__name__}: {exc})')"]
+    extra = list(extra)
+    if extra:
+        lines += ["if got is not None:  # what this check compares"] + ["    " + line for line in extra]
+    return "\n".join(lines) + "\n"
 
 
 def write_reproducer(path: Path, impl: Implementation, check: str, p: Problem, **kwargs) -> Path:
