@@ -38,7 +38,7 @@ def agreement_failure(ctx: Context, check: str, p: Problem, *, expected=None, re
 def agreement(ctx: Context) -> CheckResult:
     def body(p):
         agreement_failure(ctx, "reference.agreement", ctx.prepare(p))
-    return searched(ctx, "reference.agreement", problems_in(ctx.impl.support), body)
+    return searched(ctx, "reference.agreement", problems_in(ctx.support), body)
 
 
 @lru_cache(maxsize=1)

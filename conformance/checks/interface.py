@@ -30,7 +30,7 @@ def _fail(ctx: Context, check: str, problem: Problem, text: str, hint: str, **kw
 def shapes(ctx: Context) -> CheckResult:
     def body(p):
         require(ctx, "interface.shapes", p, ctx.call(ctx.prepare(p)))
-    return searched(ctx, "interface.shapes", problems_in(ctx.impl.support), body)
+    return searched(ctx, "interface.shapes", problems_in(ctx.support), body)
 
 
 @register("interface.dtype", "every returned array has the declared dtype")
@@ -41,7 +41,7 @@ def dtype(ctx: Context) -> CheckResult:
         require(ctx, "interface.dtype", p, out)
         if out.dtypes:
             raise _fail(ctx, "interface.dtype", p, "; ".join(out.dtypes), "wrong_dtype")
-    return searched(ctx, "interface.dtype", problems_in(ctx.impl.support), body)
+    return searched(ctx, "interface.dtype", problems_in(ctx.support), body)
 
 
 def saturated(p: Problem, bias: float) -> Problem:
@@ -74,10 +74,10 @@ def finite(ctx: Context) -> CheckResult:
     and of -800 (every |z| >= 700: exp overflows float64 beyond 709.8 and float32 beyond 88.7)."""
     def body(p):
         require(ctx, "interface.finite", p, ctx.call(ctx.prepare(p)))
-    result = searched(ctx, "interface.finite", problems_in(ctx.impl.support, scales=LARGE_SCALES), body)
+    result = searched(ctx, "interface.finite", problems_in(ctx.support, scales=LARGE_SCALES), body)
     return then_fixed(result, body, ((saturated(p, bias), "a corner of the declared support with biases of "
                                       f"+-800, {bias:+g} first")
-                                     for p in corner_problems(ctx.impl.support, ctx.seed) for bias in (800.0, -800.0)))
+                                     for p in corner_problems(ctx.support, ctx.seed) for bias in (800.0, -800.0)))
 
 
 @register("interface.no_input_mutation", "no input array is modified by a call")
@@ -89,7 +89,7 @@ def no_input_mutation(ctx: Context) -> CheckResult:
             raise _fail(ctx, "interface.no_input_mutation", p, "modified its input: " + "; ".join(out.mutated),
                         "mutates_inputs", data={"mutated": out.mutated})
         require(ctx, "interface.no_input_mutation", p, out)
-    return searched(ctx, "interface.no_input_mutation", problems_in(ctx.impl.support), body)
+    return searched(ctx, "interface.no_input_mutation", problems_in(ctx.support), body)
 
 
 def first_difference(a, b):
@@ -104,10 +104,10 @@ def first_difference(a, b):
 
 
 def _pairs(ctx: Context):
-    base = problems_in(ctx.impl.support)
+    base = problems_in(ctx.support)
     if base is None:
         return None
-    sup = ctx.impl.support
+    sup = ctx.support
 
     @st.composite
     def draw(d):
@@ -185,9 +185,9 @@ def support(ctx: Context) -> CheckResult:
 
     def body(p):
         require(ctx, check, p, ctx.call(ctx.prepare(p)))
-    result = searched(ctx, check, problems_in(ctx.impl.support), body)
+    result = searched(ctx, check, problems_in(ctx.support), body)
     return then_fixed(result, body, ((p, "a corner of the declared support")
-                                     for p in corner_problems(ctx.impl.support, ctx.seed)))
+                                     for p in corner_problems(ctx.support, ctx.seed)))
 
 
 @register("interface.quiet", "nothing is printed to stdout or stderr during a call")
@@ -199,4 +199,4 @@ def quiet(ctx: Context) -> CheckResult:
             first = out.output.strip().splitlines()[0][:120]
             raise _fail(ctx, "interface.quiet", p, f"printed {len(out.output.splitlines())} line(s) during a call"
                         f" (captured), first: {first!r}", "prints_output")
-    return searched(ctx, "interface.quiet", problems_in(ctx.impl.support), body)
+    return searched(ctx, "interface.quiet", problems_in(ctx.support), body)

@@ -69,6 +69,12 @@ class Context:
         return self.impl.name
 
     @property
+    def support(self):
+        """The part of the declared support Hypothesis draws from (``Support.drawn()``: capped at
+        depth 4, width 6, N 8); ``ctx.impl.support`` is the whole claim (the size ladder's)."""
+        return self.impl.support.drawn()
+
+    @property
     def dtype(self) -> np.dtype:
         return np.dtype(self.impl.conventions.dtype)
 
