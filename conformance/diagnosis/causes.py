@@ -41,6 +41,14 @@ CAUSES = {
     "prints_output": "the implementation writes to stdout or stderr during a call",
     "import_error": "the implementation's module could not be loaded",
     "wrong_for_specific_shapes": "wrong only for some architectures (e.g. a hard-coded depth)",
+    "wrong_from_batch_size": "right for small batches, wrong from some N on (a batch streamed in chunks, a tail lost)",
+    "wrong_from_width": "right for narrow layers, wrong from some width on (a tiled or blocked product)",
+    "wrong_from_depth": "right for shallow networks, wrong from some depth on (a loop capped at a depth)",
+    "float32_at_scale": "errors of float32 size from some size on (precision lowered for large problems)",
+    "reused_buffers": "returns its own buffers: the next call overwrites the arrays an earlier call returned",
+    "aliases_inputs": "a returned array shares memory with an input (or the input's own list is returned)",
+    "keeps_inputs": "keeps the arrays it is handed and modifies them during a later call",
+    "layout_dependent": "the result depends on the memory layout of the inputs (Fortran order, strided views)",
 }
 
 
