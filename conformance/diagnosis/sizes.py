@@ -16,21 +16,24 @@ and words it the way a person would: "right for N <= 48, wrong from N = 49
 layer's gradients are zero", "right up to width 24; for width 25 the last column
 of dC/dW^1 and dC/dW^2 is zero", "errors of float32 size from N = 513".
 A failure of the smallest rung again after the larger ones is state kept from
-a larger call.
+a larger call.  The MNIST-shaped network, when it fails for every N, is
+bisected over the width of its first layer whose narrowing lets it pass.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
-from conformance.checks.sizes import AXES, rung_problem
+from conformance.checks.sizes import AXES, rung_problem, sized_problem
 from conformance.core.context import Context
 from conformance.core.search import CheckFailure
+from conformance.core.strategies import Problem
 from conformance.core.tolerances import agreement_tolerance
 from conformance.diagnosis.factors import Observation, explain, fit_factor
 from conformance.diagnosis.probes import Evaluation, evaluate
+from reference.network import Network
 
 __all__ = ["SizeFinding", "size_condition", "what_is_wrong"]
 
@@ -49,14 +52,14 @@ class SizeFinding:
 
 
 class _Sizes:
-    """Evaluations of one ladder family at any size, each size called once."""
+    """Evaluations of problems built by ``make(size)`` (None outside the support), each size called once."""
 
-    def __init__(self, ctx: Context, check: str):
-        self.ctx, self.check, self.seen = ctx, check, {}
+    def __init__(self, ctx: Context, make: Callable[[int], Optional[Problem]]):
+        self.ctx, self.make, self.seen = ctx, make, {}
 
     def at(self, value: int) -> Optional[Evaluation]:
         if value not in self.seen:
-            p, _ = rung_problem(self.ctx, self.check, value)
+            p = self.make(value)
             self.seen[value] = None if p is None else evaluate(self.ctx, p)
         return self.seen[value]
 
@@ -189,13 +192,37 @@ def _words(axis: str, c: int, b: int, what: str, multiples: bool) -> str:
     return f"{prefix}right for N <= {c}, wrong from N = {b}{every}; at N = {b}: {what}"
 
 
+def _layer_width_condition(ctx: Context, ev: Optional[Evaluation]) -> Optional[SizeFinding]:
+    """On a wide network that fails for every N: the first layer whose width, made 1, lets it pass, and the
+    bisection over that width ('on 784-256-128-10 (N = 1): right up to input width 512; ...')."""
+    if ev is None or not ev.failed:
+        return None
+    p, support = ev.problem, ctx.impl.support
+    base = list(p.net.layer_sizes)
+    for j in range(len(base) - 1):
+        def make(width, j=j):
+            net = Network(base[:j] + [width] + base[j + 1:], output=p.net.output)
+            if support.gap(net, p.X.shape[1]):
+                return None
+            return ctx.prepare(sized_problem(net, p.X.shape[1], ctx.seed_for("sizes.mnist")))
+        sizes = _Sizes(ctx, make)
+        found = bisect(sizes, None, base[j], support.min_width)
+        if found is not None:
+            c, b = found
+            where = "input width" if j == 0 else f"width of layer {j}"
+            words = (f"on {'-'.join(map(str, base))} (N = {p.X.shape[1]}): right up to {where} {c}; from {where} {b} "
+                     f"{what_is_wrong(ctx, sizes.at(b))}")
+            return SizeFinding(sizes.at(b), "wrong_from_width", words)
+    return None
+
+
 def size_condition(ctx: Context, failure: CheckFailure) -> Optional[SizeFinding]:
     """The size condition of a ladder failure (``failure.data["ladder"]``), or None when there is none."""
     ladder = failure.data.get("ladder")
     if not ladder or ladder.get("check") not in AXES:
         return None
     check, axis = ladder["check"], ladder["axis"]
-    sizes = _Sizes(ctx, check)
+    sizes = _Sizes(ctx, lambda value: rung_problem(ctx, check, value)[0])
     if ladder.get("after") is not None:   # it passed at first (the ladder's record), failed after larger calls
         ev = sizes.at(ladder["failed"])
         if ev is None or not ev.failed:
@@ -206,7 +233,7 @@ def size_condition(ctx: Context, failure: CheckFailure) -> Optional[SizeFinding]
                            "call, such as a workspace sized for it")
     found = bisect(sizes, None if axis == "mnist" else ladder["passed"], ladder["failed"], _lowest(ctx, axis))
     if found is None:
-        return None
+        return _layer_width_condition(ctx, sizes.at(ladder["failed"])) if axis == "mnist" else None
     c, b = found
     ev = sizes.at(b)
     what = what_is_wrong(ctx, ev)
