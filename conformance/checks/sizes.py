@@ -40,7 +40,7 @@ from conformance.core.search import CheckFailure
 from conformance.core.strategies import Problem
 from reference.network import Network
 
-__all__ = ["LADDERS", "AXES", "sized_problem", "rung_network", "rung_problem", "ladder_cost"]
+__all__ = ["LADDERS", "AXES", "DESCRIPTIONS", "sized_problem", "rung_network", "rung_problem", "ladder_cost", "climb"]
 
 _AROUND_POWERS = tuple(v for k in range(4, 11) for v in (2 ** k - 1, 2 ** k, 2 ** k + 1))
 #: Rungs per profile: dev and ci share the standard ladder; thorough climbs further.  Each family starts
@@ -207,21 +207,21 @@ def climb(ctx: Context, check: str) -> CheckResult:
                        examples=len(c.passed), notes=c.notes())
 
 
-@register("sizes.batch", "agrees with the reference for batches of 15 to 1025 samples, around powers of two")
-def batch(ctx: Context) -> CheckResult:
-    return climb(ctx, "sizes.batch")
+#: check id -> what it asserts (the registry's description).
+DESCRIPTIONS = {
+    "sizes.batch": "agrees with the reference for batches of 15 to 1025 samples, around powers of two",
+    "sizes.width": "agrees with the reference for layers 15 to 257 units wide, around powers of two",
+    "sizes.depth": "agrees with the reference for networks 1 to 8 layers deep",
+    "sizes.mnist": "agrees with the reference on the MNIST-shaped 784-256-128-10 network",
+}
 
 
-@register("sizes.width", "agrees with the reference for layers 15 to 257 units wide, around powers of two")
-def width(ctx: Context) -> CheckResult:
-    return climb(ctx, "sizes.width")
+def _ladder(check: str):
+    def run(ctx: Context) -> CheckResult:
+        return climb(ctx, check)
+    run.__name__ = check.split(".")[1]
+    return run
 
 
-@register("sizes.depth", "agrees with the reference for networks 1 to 8 layers deep")
-def depth(ctx: Context) -> CheckResult:
-    return climb(ctx, "sizes.depth")
-
-
-@register("sizes.mnist", "agrees with the reference on the MNIST-shaped 784-256-128-10 network")
-def mnist(ctx: Context) -> CheckResult:
-    return climb(ctx, "sizes.mnist")
+for _check, _words in DESCRIPTIONS.items():
+    register(_check, _words)(_ladder(_check))

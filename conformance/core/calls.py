@@ -1,9 +1,18 @@
 """Calling an implementation under test without letting it stop the run.
 
 Every call gets fresh copies of its inputs in the implementation's conventions,
-a per-call time limit, and captured stdout, stderr and warnings.  Whatever
-happens (an exception, ``None``, a wrong structure, NaN, a hang, modified
-inputs) is recorded in a ``CallOutcome`` instead of propagating.
+laid out in memory as the call asks (``layout="C"``, ``"F"`` or ``"strided"``: a
+per-call option applied right before the call), a per-call time limit, and
+captured stdout, stderr and warnings.  Whatever happens (an exception,
+``None``, a wrong structure, NaN, a hang, modified inputs, results sharing
+memory with the inputs) is recorded in a ``CallOutcome`` instead of propagating.
+
+Two layers.  ``observe_call`` and ``observe_pair`` take only the user's callable
+and its native arrays and return what ``run_limited`` returns plus the
+observations (``conformance.core.observations``): they belong to the process
+that runs the user's code.  ``call_gradient`` and ``call_gradient_pair`` take
+reference conventions, translate at the edge and turn the observations into
+words in the reference notation.
 
 Time limit: SIGALRM (``signal.setitimer``) in the main thread, where pytest and
 pytest-xdist workers run tests; it interrupts Python code, including

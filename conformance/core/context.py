@@ -2,10 +2,13 @@
 
 Budgets per profile (Hypothesis examples per check, seconds, sizes):
 
-    profile    examples (default / agreement / full FD)   shrink s   check s   full-FD params
-    dev        12 / 25 / 6                                  0.5        20        40
-    ci         15 / 40 / 10                                 0.5        30        60
-    thorough   200 / 1000 / 100                             30         900       200
+    profile    examples (default / agreement / full FD)   shrink s   check s   full-FD params   ladder s
+    dev        12 / 25 / 6                                  0.5        20        40               2
+    ci         15 / 40 / 10                                 0.5        30        60               2
+    thorough   200 / 1000 / 100                             30         900       200              120
+
+The ladder allowance is the time one size-ladder family (``sizes.*``) may take: rungs projected
+beyond it are not run, and named.
 
 A check declared as a known failure shrinks on 0.3 of the shrink budget.
 """

@@ -10,7 +10,7 @@ import numpy as np
 
 from conformance.dropin.protocol import implementation
 from tests.catalogue.bugs_equations import backward_columns, forward_columns, sigmoid
-from tests.catalogue.bugs_sizes import add_into, chunk_gradients
+from tests.catalogue.bugs_sizes import GrowingWorkspace, add_into, chunk_gradients
 from tests.catalogue.expect import Entry
 from tests.catalogue.micrograd import micrograd_set_graph_gradient
 
@@ -40,22 +40,13 @@ def tiled(params, X, Y):
     return backward_columns(params, zs, acts, Y, outer=lambda d, a: tiled_matmul(d, a.T))
 
 
-# C13: activation buffers kept between calls per (layer, width), grown when a batch is larger, always
-# sliced to the batch; the gradients are fresh arrays.
-class Workspace:
-    def __init__(self):
-        self.space = {}
-
-    def buffer(self, key, rows, N):
-        buf = self.space.get(key)
-        if buf is None or buf.shape[1] < N:
-            buf = self.space[key] = np.empty((rows, N))
-        return buf[:, :N]
-
+# C13: the workspaces of bug.growing_workspace (kept between calls per layer width, grown when a batch is
+# larger), always sliced to the batch; the gradients are fresh arrays.
+class Workspace(GrowingWorkspace):
     def gradient(self, params, X, Y):
         N, zs, acts = X.shape[1], [], [X]
         for l, (W, b) in enumerate(params, start=1):
-            a = self.buffer((l, W.shape[0]), W.shape[0], N)
+            a = self.buffer(("a", l, W.shape[0]), W.shape[0], N)[:, :N]
             zs.append(W @ acts[-1] + b[:, None])
             a[...] = sigmoid(zs[-1])
             acts.append(a)
