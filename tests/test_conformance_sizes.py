@@ -118,8 +118,8 @@ def test_bisection_finds_the_boundary_and_the_multiples_of_a_chunk():
 
 @pytest.mark.parametrize("bug, check, words", [
     ("chunk_tail", "sizes.batch", "right for N <= 48, wrong from N = 49 (every N not a multiple of 48)"),
-    ("tile_remainder", "sizes.width", "right up to width 24; for width 25 the last column of dC/dW^1 and dC/dW^2 "
-                                      "is zero (every width not a multiple of 24)"),
+    ("tile_remainder", "sizes.width", "right up to width 24, wrong from width 25 (every width not a multiple of "
+                                      "24); at width 25: the last column of dC/dW^1 and dC/dW^2 is zero"),
     ("depth_cap", "sizes.depth", "right up to depth 3; from depth 4 the first layer's gradients are zero"),
 ])
 def test_the_diagnosis_names_the_size_condition(bug, check, words):
@@ -147,3 +147,24 @@ def test_the_mnist_rung_names_the_wide_input_it_breaks_on():
 def test_context_support_is_the_drawn_part_of_the_claim():
     ctx = Context(subject("correct", None, max_N=50))
     assert ctx.support.max_N == 8 and ctx.impl.support.max_N == 50
+
+
+def _with(bug_in_gradient):
+    """A correct gradient (columns, mean) passed through ``bug_in_gradient(grads, X) -> grads``."""
+    correct = backprop(None)
+    return lambda params, X, Y: bug_in_gradient(correct(params, X, Y), X)
+
+
+@pytest.mark.parametrize("name, bug, check, words", [
+    ("multiples_of_64", lambda g, X: [(2 * W, 2 * b) for W, b in g] if X.shape[1] % 64 == 0 else g, "sizes.batch",
+     "right for N <= 63, wrong for N = 64 and its multiples (N = 65 is right); at N = 64: got = 2 x expected"),
+    ("only_255", lambda g, X: [(W, 0 * b) for W, b in g] if X.shape[1] == 255 else g, "sizes.batch",
+     "right for N <= 254, wrong for N = 255 (N = 256 is right again)"),
+    ("unit_tile_32", lambda g, X: [(np.vstack([W[:32], 0 * W[32:]]), np.concatenate([b[:32], 0 * b[32:]]))
+                                   for W, b in g], "sizes.width",
+     "right up to width 32, wrong from width 33; at width 33: the last unit of layer 1 and layer 2 is zero"),
+])
+def test_the_size_condition_says_how_far_the_failure_reaches(name, bug, check, words):
+    verdict = run_check(implementation(f"broken.{name}", gradient=_with(bug)), check, profile="ci")
+    assert verdict.status == "fail"
+    assert verdict.diagnosis.conditions and verdict.diagnosis.conditions[0].startswith(words), verdict.diagnosis.conditions

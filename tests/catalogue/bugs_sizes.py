@@ -129,8 +129,8 @@ ENTRIES = [
     Entry(implementation("bug.tile_remainder_skipped", gradient=tile_remainder_skipped),
           "BP4 tiled in tiles of 24 columns that skips the remainder tile",
           Expect(("sizes.width",), cause="wrong_from_width", param="W",
-                 condition=r"right up to width 24; for width 25 the last column of dC/dW\^1 and dC/dW\^2 is "
-                           r"zero \(every width not a multiple of 24\)")),
+                 condition=r"right up to width 24, wrong from width 25 \(every width not a multiple of 24\); "
+                           r"at width 25: the last column of dC/dW\^1 and dC/dW\^2 is zero")),
     Entry(implementation("bug.float32_for_big_batches", gradient=float32_for_big_batches),
           "float32 for batches above 512 samples, declared float64",
           Expect(("sizes.batch",), cause="float32_at_scale", condition=r"errors of float32 size from N = 513")),
