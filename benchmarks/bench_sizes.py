@@ -2,7 +2,7 @@
 
     python benchmarks/bench_sizes.py                       # before = 670d155 (git archive), after = this tree
     python benchmarks/bench_sizes.py --before REV --rounds 3 --json out.json
-    python benchmarks/bench_sizes.py --quick               # smoke test: two rows, the sizes family, no 'before'
+    python benchmarks/bench_sizes.py --quick               # smoke test: one row, the new checks, no 'before'
 
 1. Per implementation, the CPU time of the ci profile (every check, in one process:
    ``conformance.run.runner.check_implementation``), for the tree at ``--before``
@@ -73,7 +73,7 @@ def extract(rev: str, into: Path) -> Path:
     return into
 
 
-def gate(before: str, rounds: int, names) -> dict:
+def gate(before: str, rounds: int, names, checks=None) -> dict:
     """{"before": {name: best cpu}, "after": {...}} over ``rounds`` alternated rounds."""
     best = {"before": {}, "after": {}}
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,7 +82,7 @@ def gate(before: str, rounds: int, names) -> dict:
             trees["before"] = extract(before, Path(tmp))
         for _ in range(rounds):
             for label, tree in trees.items():
-                for name, row in run_tree(tree, names=names).items():
+                for name, row in run_tree(tree, checks=checks, names=names).items():
                     best[label][name] = min(best[label].get(name, float("inf")), row["cpu"])
     return best
 
@@ -113,7 +113,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--before", default=BASE, help=f"the revision to compare with (default {BASE}; '' for none)")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--quick", action="store_true", help="two rows, no 'before' (smoke test)")
+    parser.add_argument("--quick", action="store_true", help="one row, the new checks, no 'before' (smoke test)")
     parser.add_argument("--json")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--checks", default="", help=argparse.SUPPRESS)
@@ -123,11 +123,12 @@ def main(argv=None) -> int:
     if args.worker:
         worker(args.worker, [c for c in args.checks.split(",") if c] or None, names)
         return 0
-    if args.quick:
-        args.before, args.rounds, names = "", 1, ["reference.batched_matrix", "reference.scalar"]
+    gate_checks = None
+    if args.quick:   # one row, the new checks only: the script runs to the end in a few seconds
+        args.before, args.rounds, names, gate_checks = "", 1, ["reference.scalar"], NEW
     info = environment()
     print(f"load average at the start: {info['loadavg_1min']}")
-    best = gate(args.before, args.rounds, names)
+    best = gate(args.before, args.rounds, names, gate_checks)
     rows = [[n, f"{best['before'].get(n, float('nan')):.2f}", f"{c:.2f}"] for n, c in best["after"].items()]
     print(f"\n1. ci profile, CPU seconds per implementation (best of {args.rounds} alternated rounds)\n")
     print(table(["implementation", f"before ({args.before or '-'})", "after"], rows))

@@ -39,7 +39,7 @@ def test_bench_parallel_probes_the_workers():
 def test_bench_sizes_prints_the_gate_per_implementation_and_the_bounds(tmp_path):
     out = _run("bench_sizes.py", "--json", str(tmp_path / "s.json"))
     for heading in ("1. ci profile, CPU seconds per implementation", "2. after, the new checks alone",
-                    "3. bounds at the largest rungs", "reference.batched_matrix", "784-256-128-10"):
+                    "3. bounds at the largest rungs", "reference.scalar", "784-256-128-10"):
         assert heading in out
     assert (tmp_path / "s.json").exists()
 
