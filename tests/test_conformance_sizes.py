@@ -168,3 +168,22 @@ def test_the_size_condition_says_how_far_the_failure_reaches(name, bug, check, w
     verdict = run_check(implementation(f"broken.{name}", gradient=_with(bug)), check, profile="ci")
     assert verdict.status == "fail"
     assert verdict.diagnosis.conditions and verdict.diagnosis.conditions[0].startswith(words), verdict.diagnosis.conditions
+
+
+def test_a_ladder_reproducer_rebuilds_the_problem_from_its_seed_and_runs(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+    from conformance.dropin.discovery import load_implementation
+    module = tmp_path / "chunked_backprop.py"
+    module.write_text(textwrap.dedent("""
+        from conformance.testing import subject
+        IMPLEMENTATION = subject("mine.chunk_tail", "chunk_tail")
+    """))
+    impl = load_implementation(str(module), "mine.chunk_tail")
+    d = run_check(impl, "sizes.batch", profile="ci").diagnosis
+    assert "sized_problem(Network([11, 13, 3]), 49, seed=" in d.reproducer and "np.array(" not in d.reproducer
+    out = subprocess.run([sys.executable, "-c", d.reproducer], capture_output=True, text=True, timeout=120,
+                         cwd=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "(the largest difference)" in out.stdout

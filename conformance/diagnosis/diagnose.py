@@ -33,7 +33,7 @@ from conformance.diagnosis import hypotheses
 from conformance.diagnosis.causes import CAUSES, Diagnosis
 from conformance.diagnosis.factors import Observation, explain
 from conformance.diagnosis.probes import Evaluation, conditions, evaluate, run_probes
-from conformance.diagnosis.reproducer import reproducer
+from conformance.diagnosis.reproducer import ladder_source, reproducer
 from conformance.diagnosis.sizes import size_condition
 from conformance.diagnosis.variants import VARIANTS
 from reference.forward import forward
@@ -267,7 +267,15 @@ def _size_diagnosis(ctx: Context, check: str, failure: CheckFailure, d: Diagnosi
     if ev.outcome.ok and ev.bad and found.cause != "hidden_state":   # a common bug's gradient at that size
         d.candidates = tuple(dict.fromkeys(c for _, c in hypotheses.variants(ctx, [ev]) if c != found.cause))
     d.equation = equation_of(ev.bad, p.net.L)
-    d.reproducer = reproducer(ctx.impl, check, p, eta=ctx.eta, extra=failure.repro)
+    seed = ctx.seed_for(check)
+    source = ladder_source(p, seed, ctx.dtype)
+    ladder = failure.data["ladder"]
+    if found.cause == "hidden_state":   # the largest call that left the state behind, before the failing one
+        big = f"net, {ladder['after']}" if ladder["axis"] == "N" else \
+            f"Network([{ladder['after']}] * {len(p.net.layer_sizes)}, output={p.net.output!r}), {p.X.shape[1]}"
+        source += ("\n# the ladder's largest call first; the smaller call below then fails"
+                   f"\ngradient_of(impl, *round_problem(sized_problem({big}, seed={seed}), {ctx.dtype.name!r}))")
+    d.reproducer = reproducer(ctx.impl, check, p, eta=ctx.eta, extra=failure.repro, source=source)
     return True
 
 

@@ -8,14 +8,14 @@ reference gradient and the implementation's (in reference conventions, via
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Optional
 
 import numpy as np
 
 from conformance.dropin.protocol import Implementation
 from conformance.core.strategies import Problem
 
-__all__ = ["array_code", "problem_code", "reproducer"]
+__all__ = ["array_code", "problem_code", "reproducer", "ladder_source"]
 
 
 def array_code(arr) -> str:
@@ -42,8 +42,13 @@ def _impl_code(impl: Implementation) -> str:
 
 
 def reproducer(impl: Implementation, check: str, p: Problem, *, eta: float,
-               extra: Iterable[str] = ()) -> str:
-    """The reproducer script for ``impl`` failing ``check`` on ``p``."""
+               extra: Iterable[str] = (), source: Optional[str] = None) -> str:
+    """The reproducer script for ``impl`` failing ``check`` on ``p``.
+
+    ``source`` is code defining ``net``, ``params``, ``X`` and ``Y`` in place of the
+    arrays written out (the size ladder rebuilds its problems from a seed); arrays
+    of more than 64 entries are printed as the largest |got - expected| and where.
+    """
     lines = [f"# Reproduces: {impl.name} :: {check} on {p.describe()}",
              "import numpy as np",
              "from reference import Network, gradients",
@@ -51,13 +56,25 @@ def reproducer(impl: Implementation, check: str, p: Problem, *, eta: float,
              "from conformance.dropin.discovery import load_implementation",
              "",
              _impl_code(impl),
-             problem_code(p),
+             source or problem_code(p),
              "expected = gradients(net, params, X, Y)",
              f"got = gradient_of(impl, net, params, X, Y, eta={eta!r})",
              "for l, ((eW, eb), (gW, gb)) in enumerate(zip(expected, got), start=1):",
-             "    print(f'layer {l} dC/dW expected {eW.tolist()}')",
-             "    print(f'layer {l} dC/dW got      {gW.tolist()}')",
-             "    print(f'layer {l} dC/db expected {eb.tolist()}')",
-             "    print(f'layer {l} dC/db got      {gb.tolist()}')"]
+             "    for name, e, g in (('W', eW, gW), ('b', eb, gb)):",
+             "        if e.size <= 64:",
+             "            print(f'layer {l} dC/d{name} expected {e.tolist()}')",
+             "            print(f'layer {l} dC/d{name} got      {g.tolist()}')",
+             "        else:",
+             "            k = np.unravel_index(np.argmax(np.abs(g - e)), e.shape)",
+             "            print(f'layer {l} dC/d{name}{list(k)}: expected {e[k]!r}, got {g[k]!r} (the largest difference)')"]
     lines += list(extra)
     return "\n".join(lines)
+
+
+def ladder_source(p: Problem, seed: int, dtype) -> str:
+    """Code rebuilding a size-ladder problem from its seed (``conformance.checks.sizes.sized_problem``)."""
+    out = f", output={p.net.output!r}" if p.net.output != "sigmoid" else ""
+    return ("from conformance.checks.sizes import sized_problem\n"
+            "from conformance.core.context import round_problem\n"
+            f"net, params, X, Y = round_problem(sized_problem(Network({list(p.net.layer_sizes)}{out}), "
+            f"{p.X.shape[1]}, seed={seed}), {np.dtype(dtype).name!r})")
