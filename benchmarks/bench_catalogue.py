@@ -10,6 +10,8 @@ reference.agreement).  Medians are reported.
     python benchmarks/bench_catalogue.py                      # bugs in ci, correct variants in thorough
     python benchmarks/bench_catalogue.py --bugs-profile thorough --correct-profile thorough
     python benchmarks/bench_catalogue.py --only bugs --json reports/bench_catalogue.json
+    python benchmarks/bench_catalogue.py --only correct --entries ok.chunked,ok.tiled
+    python benchmarks/bench_catalogue.py --only correct --checks interface,reference,symbolic,finite_differences,properties,sizes
 
 Examples to first failure are counted by wrapping the check body that
 ``conformance.checks.registry`` hands to ``conformance.core.search.search``: the suite itself
@@ -30,7 +32,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import conformance.checks.registry as checks_module  # noqa: E402
-from conformance.checks import CHECK_IDS  # noqa: E402
+from conformance.checks import CHECK_IDS, select_checks  # noqa: E402
 from conformance.run.runner import run_check  # noqa: E402
 from conformance.core.search import CheckFailure  # noqa: E402
 from tests.catalogue.catalogue import BUGS, CORRECT  # noqa: E402
@@ -71,9 +73,13 @@ def run_one(impl, check: str, profile: str):
     return verdict, record["first"]
 
 
-def bench_bugs(profile: str) -> list:
+def _chosen(entries, names):
+    return [e for e in entries if not names or any(e.name.startswith(n) for n in names)]
+
+
+def bench_bugs(profile: str, names=()) -> list:
     rows = []
-    for entry in BUGS:
+    for entry in _chosen(BUGS, names):
         for check in entry.expect.checks:
             t0 = time.perf_counter()
             verdict, first = run_one(entry.impl, check, profile)
@@ -94,12 +100,12 @@ def bench_bugs(profile: str) -> list:
     return rows
 
 
-def bench_correct(profile: str) -> list:
+def bench_correct(profile: str, names=(), checks=None) -> list:
     rows = []
-    for entry in CORRECT:
+    for entry in _chosen(CORRECT, names):
         t0 = time.perf_counter()
         alarms, examples = {}, 0
-        for check in CHECK_IDS:
+        for check in checks or CHECK_IDS:
             verdict = run_check(entry.impl, check, profile=profile)
             examples += verdict.examples
             if verdict.status not in ("pass", "skip"):
@@ -151,15 +157,18 @@ def main(argv=None) -> int:
     ap.add_argument("--correct-profile", default="thorough")
     ap.add_argument("--only", choices=("bugs", "correct"))
     ap.add_argument("--json", help="write the rows and the summary to this file")
+    ap.add_argument("--entries", default="", help="comma-separated entry names or prefixes (default: all)")
+    ap.add_argument("--checks", default="", help="checks or families for the correct variants (default: all)")
     args = ap.parse_args(argv)
+    names = [n for n in args.entries.split(",") if n]
     t0 = time.perf_counter()
     bugs = correct = []
     if args.only != "correct":
         print(f"bug catalogue ({len(BUGS)} entries, profile {args.bugs_profile}):")
-        bugs = bench_bugs(args.bugs_profile)
+        bugs = bench_bugs(args.bugs_profile, names)
     if args.only != "bugs":
         print(f"correct variants ({len(CORRECT)}, profile {args.correct_profile}):")
-        correct = bench_correct(args.correct_profile)
+        correct = bench_correct(args.correct_profile, names, select_checks(args.checks) if args.checks else None)
     summary = summarise(bugs, correct)
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     print(json.dumps(summary, indent=2))

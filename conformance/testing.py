@@ -8,7 +8,11 @@ way the documents write it (sigma' as a (1 - a)), with at most one bug:
     no_transpose, bp4_a_l, bias_first_sample, drop_last_sample, int_x, all_zeros, nan_large_z,
     squeeze_n1, float32, fd_inside, transposed_shape, random_mask, accumulate, mutate_x,
     prints, hang, returns_none, raises, unit_index_scaled, offset_residual, constant_noise,
-    bias_over_units, exp_ratio_sigmoid, fd_sigma_prime
+    bias_over_units, exp_ratio_sigmoid, fd_sigma_prime,
+    and past the drawn shapes: chunk_tail (N > 48 loses its ragged tail), tile_remainder (BP4 skips
+    the columns past the last tile of 24), depth_cap (only the last three layers), input_cap (only
+    the first 512 inputs), reused_buffer (returns the same arrays every call), raw_bytes (reads X
+    through its raw bytes: wrong in Fortran order)
 
 ``train_step(bug)`` is a DeepNeuralNetwork-like step updating in place (bug
 "update_before_backprop" updates W^{l+1} before backpropagating through it).
@@ -30,7 +34,8 @@ BUGS = ("summed", "averaged_twice", "sign", "missing_half", "mse", "sigma_prime_
         "no_transpose", "bp4_a_l", "bias_first_sample", "drop_last_sample", "int_x", "all_zeros", "nan_large_z",
         "squeeze_n1", "float32", "fd_inside", "transposed_shape", "random_mask", "accumulate", "mutate_x",
         "prints", "hang", "returns_none", "raises", "unit_index_scaled", "offset_residual", "constant_noise",
-        "bias_over_units", "exp_ratio_sigmoid", "fd_sigma_prime")
+        "bias_over_units", "exp_ratio_sigmoid", "fd_sigma_prime", "chunk_tail", "tile_remainder", "depth_cap",
+        "input_cap", "reused_buffer", "raw_bytes")
 
 
 def _sigmoid(z, bug=None):
@@ -78,6 +83,10 @@ def _core(params, X, Y, bug):
     if bug == "drop_last_sample" and X.shape[1] > 1:
         X, Y = X[:, :-1], Y[:, :-1]
     N = X.shape[1]
+    if bug == "chunk_tail" and N > 48:
+        X, Y = X[:, :N - N % 48], Y[:, :N - N % 48]
+    if bug == "input_cap" and X.shape[0] > 512:
+        X = np.vstack([X[:512], np.zeros_like(X[512:])])
     zs, acts = _forward(params, X, bug)
     r = (Y - acts[-1]) if bug == "sign" else (acts[-1] - Y + (0.1 if bug == "offset_residual" else 0.0))
     delta = r if bug == "no_output_sigma_prime" else r * _sp(bug, zs[-1], acts[-1])
@@ -85,12 +94,17 @@ def _core(params, X, Y, bug):
              "mse": 2.0 / (N * Y.shape[0])}.get(bug, 1.0 / N)
     out = [None] * len(params)
     for l in range(len(params), 0, -1):
+        if bug == "depth_cap" and l <= len(params) - 3:
+            out[l - 1] = (np.zeros_like(params[l - 1][0]), np.zeros_like(params[l - 1][1]))
+            continue
         if l < len(params):
             W_next = params[l][0]
             delta = ((W_next if bug == "no_transpose" else W_next.T) @ delta) * _sp(bug, zs[l - 1], acts[l])
         a_prev = acts[l] if bug == "bp4_a_l" else acts[l - 1]
         dW = delta @ a_prev.T * scale
         db = delta[:, 0].copy() if bug == "bias_first_sample" else delta.sum(axis=0 if bug == "bias_over_units" else 1) * scale
+        if bug == "tile_remainder" and dW.shape[1] > 24:
+            dW[:, dW.shape[1] - dW.shape[1] % 24:] = 0.0
         if bug == "unit_index_scaled":
             dW = dW * (1.0 + np.arange(dW.shape[0]))[:, None]
         out[l - 1] = (dW, db)
@@ -138,6 +152,8 @@ def backprop(bug=None):
             g = _core([(W.astype(np.float32), b.astype(np.float32)) for W, b in params],
                       X.astype(np.float32), Y.astype(np.float32), None)
             return [(W.astype(np.float64), b.astype(np.float64)) for W, b in g]
+        if bug == "raw_bytes":
+            X = np.frombuffer(X.tobytes(order="A"), dtype=X.dtype).reshape(X.shape)
         g = _fd(params, X, Y) if bug == "fd_inside" else _core(params, X, Y, bug)
         if bug == "mutate_x":
             X[...] = 0.0
@@ -149,6 +165,12 @@ def backprop(bug=None):
             g = [(W + 1e-3, b + 1e-3) for W, b in g]
         if bug == "random_mask":
             g = [(W * (state["rng"].random(W.shape) > 0.5) * 2.0, b) for W, b in g]
+        if bug == "reused_buffer":
+            key = tuple(W.shape for W, _ in params)
+            kept = state["acc"].setdefault(key, [(np.empty_like(W), np.empty_like(b)) for W, b in g])
+            for (kW, kb), (W, b) in zip(kept, g):
+                kW[...], kb[...] = W, b
+            g = kept
         if bug == "accumulate":
             key = tuple(W.shape for W, _ in params)
             prev = state["acc"].get(key)

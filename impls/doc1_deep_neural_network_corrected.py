@@ -52,6 +52,5 @@ IMPLEMENTATION = implementation(
     "doc1.DeepNeuralNetwork.corrected",
     train_step=train_step, loss=printed_loss, forward=output,
     samples="columns", weights="out_in", bias="column", reduction="mean", loss_kind="half_sse",
-    max_N=50,  # vectorised over the columns: any N; 50 is the last document's SGD mini-batch
     description="first document's class; prints 1/2 the mean squared error its update belongs to",
 )

@@ -219,7 +219,16 @@ CALLING_CHECKS = ("interface.shapes", "interface.dtype", "interface.finite", "in
                   "interface.deterministic", "interface.support", "reference.agreement", "symbolic.vectors",
                   "finite_differences.full", "finite_differences.directional", "properties.batch_mean",
                   "properties.permutation", "properties.duplication", "properties.hidden_unit_permutation",
-                  "properties.zero_at_target", "properties.dead_unit")
+                  "properties.zero_at_target", "properties.dead_unit", "interface.ownership", "interface.layouts")
+
+
+def ladder_failures(depth_reason, n1_reason, labels_reason):
+    """{check: reason} for the size ladder (conformance/checks/sizes.py) on a declaration claiming any depth:
+    its batch, width and depth families start on depth-2 networks (``depth_reason``); the MNIST-shaped
+    784-256-128-10 starts with one sample (``n1_reason``) and has 10 outputs (``labels_reason``)."""
+    out = {f"sizes.{c}": f"raises on the ladder's depth-2 networks: {depth_reason}" for c in ("batch", "width", "depth")}
+    out["sizes.mnist"] = f"raises for its first rung, one sample: {n1_reason}; and 10 outputs: {labels_reason}"
+    return out
 
 
 def documents_failures(n1_reason, depth_reason=None):
@@ -247,7 +256,7 @@ IMPLEMENTATIONS = [
     implementation(
         "doc3.backprop_1_example", **_COMMON,
         known_failures={**crashing(f"{_DEPTH}; {_SQUEEZE}; {_LABELS}", loss_reason=_LOSS),
-                        **documents_failures(_SQUEEZE, _DEPTH)},
+                        **documents_failures(_SQUEEZE, _DEPTH), **ladder_failures(_DEPTH, _SQUEEZE, _LABELS)},
         description="last document, per-example backprop as documented: arbitrary depth and width, any batch"),
     implementation(
         "doc3.backprop_1_example.notebook_architectures", **_COMMON,
@@ -266,6 +275,8 @@ IMPLEMENTATIONS = [
             "properties.duplication": f"{_LABELS}: duplicating the batch changes which label each sample gets",
             "properties.permutation": f"{_LABELS}: permuting the batch changes which label each sample gets",
             "properties.zero_at_target": f"{_LABELS}: sample i is compared with Y.flat[i], not its own outputs",
+            **{f"sizes.{c}": f"{_LABELS}: every rung of the ladder has more than one output"
+               for c in ("batch", "width", "depth", "mnist")},
         },
         description="the same code on depth-3 networks of width >= 2, N >= 2: the flattened labels"),
 ]

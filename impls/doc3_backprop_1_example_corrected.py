@@ -75,6 +75,5 @@ IMPLEMENTATION = implementation(
     "doc3.backprop_1_example.corrected",
     gradient=gradient, loss=loss,
     samples="rows", weights="out_in", bias="column", reduction="sum", loss_kind="half_sse",
-    max_N=50,  # the document's mini-batch of 50 (any N works)
     description="last document's per-example backprop, any depth, no squeeze, labels as columns",
 )

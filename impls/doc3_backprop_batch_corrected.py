@@ -44,6 +44,5 @@ def gradient(params, X, Y):
 IMPLEMENTATION = implementation(
     "doc3.backprop_batch.corrected", gradient=gradient,
     samples="rows", weights="out_in", bias="column", reduction="sum", loss_kind="half_sse",
-    max_N=50,  # the document's mini-batch of 50 (any N works)
     description="last document's batched tensor backprop, any depth, no squeeze, weights passed in",
 )

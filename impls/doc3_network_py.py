@@ -66,8 +66,8 @@ def output(params, X):
     return network_on(params).feedforward(X)
 
 
-# Batches up to the last document's mini-batch of 50 (its comparison with network.py): any N works.
-_COMMON = dict(samples="columns", weights="out_in", bias="column", loss_kind="half_sse", forward=output, max_N=50)
+# Any N, depth and width (no limit declared): the size ladder tries them.
+_COMMON = dict(samples="columns", weights="out_in", bias="column", loss_kind="half_sse", forward=output)
 
 IMPLEMENTATIONS = [
     implementation("doc3.network_py.backprop", gradient=summed_backprop, reduction="sum", **_COMMON,

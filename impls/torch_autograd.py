@@ -71,5 +71,5 @@ def forward(params, X, *, output="sigmoid"):
 
 IMPLEMENTATIONS = [] if torch is None else [
     implementation("torch.autograd", gradient=gradient, loss=loss, forward=forward,
-                   outputs=("sigmoid", "identity"), max_N=50,  # any N; 50: the documents' SGD mini-batch
+                   outputs=("sigmoid", "identity"),  # any size: no limit declared
                    description=f"PyTorch {torch.__version__} autograd, float64")]

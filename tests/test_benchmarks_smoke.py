@@ -36,6 +36,14 @@ def test_bench_parallel_probes_the_workers():
     assert "gw0" in out and "gw1" in out
 
 
-def test_run_all_names_the_three_scripts():
+def test_bench_sizes_prints_the_gate_per_implementation_and_the_bounds(tmp_path):
+    out = _run("bench_sizes.py", "--json", str(tmp_path / "s.json"))
+    for heading in ("1. ci profile, CPU seconds per implementation", "2. after, the new checks alone",
+                    "3. bounds at the largest rungs", "reference.scalar", "784-256-128-10"):
+        assert heading in out
+    assert (tmp_path / "s.json").exists()
+
+
+def test_run_all_names_the_scripts():
     text = (BENCH / "run_all.py").read_text()
-    assert all(s in text for s in ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py"))
+    assert all(s in text for s in ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py", "bench_sizes.py"))

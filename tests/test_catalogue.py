@@ -95,6 +95,9 @@ def test_bug_is_caught_and_named(entry):
         assert d.layer == want, f"{entry.name}: diagnosis names layer {d.layer}, expected {want} on {d.example!r}"
     if expect.param is not None:
         assert d.param == expect.param, f"{entry.name}: diagnosis names parameter {d.param!r}, expected {expect.param!r}"
+    if expect.condition is not None:
+        assert any(re.search(expect.condition, c) for c in d.conditions), (
+            f"{entry.name}: diagnosis conditions {d.conditions} do not name {expect.condition!r}")
     if expect.factor is not None:
         want = resolve_factor(expect.factor, sizes, N)
         assert d.factor is not None and abs(d.factor - want) <= 1e-6 * abs(want), (

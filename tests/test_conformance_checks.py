@@ -32,6 +32,12 @@ BROKEN = {
     "properties.hidden_unit_permutation": ("unit_index_scaled", {}),
     "properties.zero_at_target": ("offset_residual", {}),
     "properties.dead_unit": ("constant_noise", {}),
+    "interface.ownership": ("reused_buffer", {}),
+    "interface.layouts": ("raw_bytes", {}),
+    "sizes.batch": ("chunk_tail", {}),
+    "sizes.width": ("tile_remainder", {}),
+    "sizes.depth": ("depth_cap", {}),
+    "sizes.mnist": ("input_cap", {}),
 }
 
 

@@ -51,13 +51,18 @@ def test_the_reference_passes_every_ci_document_check_that_fits_its_support():
 
 
 def test_an_implementation_outside_the_support_gets_a_skip_naming_what_lies_outside():
-    small = subject("correct.small", None)                     # default support: N <= 8
+    small = subject("correct.small", None, max_N=8, max_width=6)   # limits claimed explicitly
     verdict = _verdict(small, "documents.doc3.gradient_checking")
     assert verdict.status == "skip"
     assert "outside declared support: N = 50 > max_N = 8" in verdict.message
     verdict = _verdict(small, "documents.doc3.toy_shapes")
     assert verdict.status == "skip" and "N = 1000 > max_N = 8" in verdict.message
     assert "width 16 > max_width = 6" in _verdict(small, "documents.doc1.sin_2_16_8_4_1_10k", "thorough").message
+
+
+def test_the_default_support_claims_no_limit_so_the_documents_batches_run():
+    verdict = _verdict(subject("correct.default", None), "documents.doc3.gradient_checking")
+    assert verdict.status == "pass", verdict.message
 
 
 def test_a_check_outside_the_profile_set_is_skipped_with_where_it_runs():

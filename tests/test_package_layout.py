@@ -163,4 +163,4 @@ def test_the_public_names_users_import_still_work():
     import conformance
     assert conformance.implementation is implementation and conformance.per_sample is per_sample
     assert conformance.check_implementation is check_implementation and "summed_not_averaged" in CAUSES
-    assert callable(forward_backward) and callable(training_step) and Support().max_depth == 4
+    assert callable(forward_backward) and callable(training_step) and Support().drawn().max_depth == 4

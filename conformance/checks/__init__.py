@@ -2,9 +2,11 @@
 
     registry            Check, CheckResult, CHECKS, register; the helpers every family shares
     interface           interface.*: shapes, dtype, finite, no input mutation, determinism, support, quiet
+    arrays              interface.ownership and interface.layouts: who owns the results, memory layouts
     agreement           reference.agreement and symbolic.vectors
     finite_differences  finite_differences.*: full, directional, own loss
     properties          properties.*: batch mean, permutations, duplication, zero at the target, dead unit
+    sizes               sizes.*: the size ladder past the drawn shapes (batch, width, depth, MNIST-shaped)
     documents           documents.*: the documents' own examples (planned by ``documents_plan``)
 
 Importing this package registers every family.  The families import the
@@ -13,7 +15,8 @@ reports what it found; the layers above diagnose and judge it.
 """
 from conformance.checks.registry import (CHECKS, Check, CheckResult, compare, first_in_backprop_order, register,
                                          require, searched, select_checks)
-from conformance.checks import agreement, documents, finite_differences, interface, properties  # noqa: F401  (registers)
+from conformance.checks import (agreement, arrays, documents, finite_differences, interface, properties,  # noqa: F401
+                                sizes)  # (importing registers them)
 
 #: Every registered check id, sorted.
 CHECK_IDS = tuple(sorted(CHECKS))

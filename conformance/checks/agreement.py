@@ -14,6 +14,7 @@ from typing import List
 import numpy as np
 
 from conformance.checks.registry import CheckResult, compare, register, require, searched
+from conformance.core.calls import CallOutcome
 from conformance.core.context import Context
 from conformance.core.search import CheckFailure
 from conformance.core.strategies import Problem, problems_in
@@ -24,21 +25,22 @@ __all__ = ["available_vectors", "vectors_in_support", "agreement_failure"]
 
 
 def agreement_failure(ctx: Context, check: str, p: Problem, *, expected=None, reference: bool = True,
-                      what: str = "the reference") -> None:
-    """Call the implementation on ``p`` and raise CheckFailure if it disagrees with ``expected``."""
+                      what: str = "the reference") -> CallOutcome:
+    """Call the implementation on ``p``; raise CheckFailure if it disagrees with ``expected``, else return the call."""
     out = ctx.call(p)
     got = require(ctx, check, p, out)
     expected = gradients(p.net, p.params, p.X, p.Y) if expected is None else expected
     tol = agreement_tolerance(p.net, p.params, p.X, p.Y, dtype=ctx.dtype, expected=expected,
                               recovery=out.recovery, reference=reference)
     compare(ctx, check, p, got, expected, tol, what=what)
+    return out
 
 
 @register("reference.agreement", "agrees with the float64 reference within the error model's tolerance")
 def agreement(ctx: Context) -> CheckResult:
     def body(p):
         agreement_failure(ctx, "reference.agreement", ctx.prepare(p))
-    return searched(ctx, "reference.agreement", problems_in(ctx.impl.support), body)
+    return searched(ctx, "reference.agreement", problems_in(ctx.support), body)
 
 
 @lru_cache(maxsize=1)

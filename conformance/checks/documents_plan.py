@@ -113,24 +113,7 @@ SPECS: Dict[str, Spec] = {PREFIX + cid: _spec(c) for cid, c in DOCUMENT_CHECKS.i
 
 def support_gap(support, net: Network, N: int) -> str:
     """What of (net, N) lies outside ``support`` ("" when it is covered): 'N = 50 > max_N = 8'."""
-    if net.output not in support.outputs:
-        return f"output {net.output!r} not in the declared outputs {tuple(support.outputs)}"
-    if N > support.max_N or N < support.min_N:
-        return f"N = {N} > max_N = {support.max_N}" if N > support.max_N else f"N = {N} < min_N = {support.min_N}"
-    if support.layer_sizes is not None:
-        declared = [list(s) for s in support.layer_sizes]
-        return "" if list(net.layer_sizes) in declared else \
-            f"layer sizes {list(net.layer_sizes)} not among the declared {declared}"
-    if net.L > support.max_depth:
-        return f"depth {net.L} > max_depth = {support.max_depth}"
-    if net.L < support.min_depth:
-        return f"depth {net.L} < min_depth = {support.min_depth}"
-    widest, narrowest = max(net.layer_sizes), min(net.layer_sizes)
-    if widest > support.max_width:
-        return f"width {widest} > max_width = {support.max_width}"
-    if narrowest < support.min_width:
-        return f"width {narrowest} < min_width = {support.min_width}"
-    return ""
+    return support.gap(net, N)
 
 
 def profile_options(spec: Spec, plan: Plan) -> Tuple[dict, List[str]]:

@@ -58,7 +58,7 @@ def full(ctx: Context) -> CheckResult:
         R, E = numerical_gradient_with_error(p.net, p.params, p.X, p.Y)
         tol = add(E, implementation_bound(p.net, p.params, p.X, p.Y, dtype=ctx.dtype), out.recovery)
         compare(ctx, check, p, got, R, tol, what="finite differences of the reference loss")
-    strategy = problems_in(ctx.impl.support, max_params=ctx.budget("fd_params"))
+    strategy = problems_in(ctx.support, max_params=ctx.budget("fd_params"))
     return searched(ctx, check, strategy, body, skip_reason=(
         f"every network in the declared support has more than {ctx.budget('fd_params')} parameters; "
         "finite_differences.directional covers them"))
@@ -88,7 +88,7 @@ def directional(ctx: Context) -> CheckResult:
                                 loss_error=loss_error_bound(p.net, p.params, p.X, p.Y))
         if not res.passed:
             raise _directional_failure(ctx, check, p, res, what="the reference loss")
-    return searched(ctx, check, problems_in(ctx.impl.support), body)
+    return searched(ctx, check, problems_in(ctx.support), body)
 
 
 #: A reported loss above this (float64 overflows at 1.8e308) cannot be differentiated numerically.
@@ -176,7 +176,7 @@ def own_loss(ctx: Context) -> CheckResult:
                                     f" the gradient belongs to a loss {1 / c:.6g} times the reported one")
             failure.data["dir_seed"] = dir_seed
             raise failure
-    result = searched(ctx, check, problems_in(ctx.impl.support), body)
+    result = searched(ctx, check, problems_in(ctx.support), body)
     if overflowed:
         left_out = len(set(overflowed))
         if result.status == "pass":

@@ -63,15 +63,15 @@ def batch_mean(ctx: Context) -> CheckResult:
                 what="the mean of its own per-sample gradients",
                 repro=("parts = [gradient_of(impl, net, params, X[:, i:i + 1], Y[:, i:i + 1]) for i in range(X.shape[1])]",
                        "print('mean of per-sample dC/dW^1:', (sum(g[0][0] for g in parts) / len(parts)).tolist())"))
-    if ctx.impl.support.min_N > 1:
-        return CheckResult("skip", f"the support starts at N = {ctx.impl.support.min_N}; per-sample calls need N = 1")
-    return searched(ctx, check, problems_in(ctx.impl.support, min_N=2), body)
+    if ctx.support.min_N > 1:
+        return CheckResult("skip", f"the support starts at N = {ctx.support.min_N}; per-sample calls need N = 1")
+    return searched(ctx, check, problems_in(ctx.support, min_N=2), body)
 
 
 @register("properties.permutation", "permuting the samples of the batch changes nothing")
 def permutation(ctx: Context) -> CheckResult:
     check = "properties.permutation"
-    base = problems_in(ctx.impl.support, min_N=2)
+    base = problems_in(ctx.support, min_N=2)
 
     def body(example):
         p, perm = ctx.prepare(example[0]), list(example[1])
@@ -92,7 +92,7 @@ def permutation(ctx: Context) -> CheckResult:
 @register("properties.duplication", "duplicating the batch changes nothing (the mean is unchanged)")
 def duplication(ctx: Context) -> CheckResult:
     check = "properties.duplication"
-    sup = ctx.impl.support
+    sup = ctx.support
 
     def body(p):
         p = ctx.prepare(p)
@@ -102,9 +102,11 @@ def duplication(ctx: Context) -> CheckResult:
         compare(ctx, check, p, got_q, got, add(tol, tol_q), what="the gradient of the batch [X, X]", other=q,
                 repro=("got_twice = gradient_of(impl, net, params, np.hstack([X, X]), np.hstack([Y, Y]))",
                        "print('duplicated batch dC/dW^1:', got_twice[0][0].tolist())"))
-    if 2 * sup.min_N > sup.max_N:
-        return CheckResult("skip", f"the support has no N with 2N <= max_N = {sup.max_N}")
-    return searched(ctx, check, problems_in(sup, max_N=sup.max_N // 2), body)
+    claimed = ctx.impl.support.max_N
+    half = (claimed if claimed is not None else 2 * sup.max_N) // 2   # [X, X] must lie in the claim too
+    if sup.min_N > half:
+        return CheckResult("skip", f"the support has no N with 2N <= max_N = {claimed}")
+    return searched(ctx, check, problems_in(sup, max_N=half), body)
 
 
 def permute_hidden(params, l: int, perm):
@@ -119,7 +121,7 @@ def permute_hidden(params, l: int, perm):
 @register("properties.hidden_unit_permutation", "permuting hidden units permutes the gradient the same way")
 def hidden_unit_permutation(ctx: Context) -> CheckResult:
     check = "properties.hidden_unit_permutation"
-    base = problems_in(ctx.impl.support, hidden_width_at_least=2)
+    base = problems_in(ctx.support, hidden_width_at_least=2)
 
     @st.composite
     def pick(draw):
@@ -162,7 +164,7 @@ def zero_at_target(ctx: Context) -> CheckResult:
                   own_scale_bound(unit, dtype=ctx.dtype, n=n))
         compare(ctx, check, q, got, zeros_like(got), tol, what="zero (the targets are the network's outputs)",
                 hint=None, repro=("print('expected zero; got dC/dW^L:', got[-1][0].tolist())",))
-    return searched(ctx, check, problems_in(ctx.impl.support), body)
+    return searched(ctx, check, problems_in(ctx.support), body)
 
 
 def kill_unit(params, l: int, k: int):
@@ -175,7 +177,7 @@ def kill_unit(params, l: int, k: int):
 @register("properties.dead_unit", "a unit with all-zero outgoing weights gets zero gradient on its incoming weights")
 def dead_unit(ctx: Context) -> CheckResult:
     check = "properties.dead_unit"
-    base = problems_in(ctx.impl.support, min_depth=2)
+    base = problems_in(ctx.support, min_depth=2)
 
     @st.composite
     def pick(draw):

@@ -1,9 +1,18 @@
 """Calling an implementation under test without letting it stop the run.
 
 Every call gets fresh copies of its inputs in the implementation's conventions,
-a per-call time limit, and captured stdout, stderr and warnings.  Whatever
-happens (an exception, ``None``, a wrong structure, NaN, a hang, modified
-inputs) is recorded in a ``CallOutcome`` instead of propagating.
+laid out in memory as the call asks (``layout="C"``, ``"F"`` or ``"strided"``: a
+per-call option applied right before the call), a per-call time limit, and
+captured stdout, stderr and warnings.  Whatever happens (an exception,
+``None``, a wrong structure, NaN, a hang, modified inputs, results sharing
+memory with the inputs) is recorded in a ``CallOutcome`` instead of propagating.
+
+Two layers.  ``observe_call`` and ``observe_pair`` take only the user's callable
+and its native arrays and return what ``run_limited`` returns plus the
+observations (``conformance.core.observations``): they belong to the process
+that runs the user's code.  ``call_gradient`` and ``call_gradient_pair`` take
+reference conventions, translate at the edge and turn the observations into
+words in the reference notation.
 
 Time limit: SIGALRM (``signal.setitimer``) in the main thread, where pytest and
 pytest-xdist workers run tests; it interrupts Python code, including
@@ -29,11 +38,13 @@ import numpy as np
 from conformance.dropin.adapters import (ETA, StructureError, _flat_native, gradient_from_native, loss_factor,
                                   native_shapes, native_to_reference, to_native)
 from conformance.dropin.protocol import Implementation
+from conformance.core.observations import changed_since, hold, layout_of, leaves, shared_with_inputs, with_layout
 from conformance.core.tolerances import recovery_bound
 from reference.network import Network, Params
 
-__all__ = ["DEFAULT_TIME_LIMIT", "CallTimeout", "CallError", "CallOutcome", "run_limited",
-           "call_gradient", "call_loss", "first_non_finite"]
+__all__ = ["DEFAULT_TIME_LIMIT", "CallTimeout", "CallError", "CallOutcome", "run_limited", "observe_call",
+           "observe_pair", "call_gradient", "call_gradient_pair", "call_loss", "first_non_finite",
+           "describe_aliases", "describe_changes"]
 
 DEFAULT_TIME_LIMIT = 5.0
 
@@ -67,6 +78,8 @@ class CallOutcome:
     dtypes: Tuple[str, ...] = ()
     recovery: Optional[Params] = None
     native: object = None
+    aliases: Tuple[str, ...] = ()     # returned arrays sharing memory (or a container) with the inputs
+    layouts: Tuple[str, ...] = ()     # the memory layouts of the input arrays the call received
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
 
@@ -161,25 +174,6 @@ def _labels(conv, net: Network):
     return out
 
 
-def _snapshot(native, Xn, Yn, conv, net, with_params: bool):
-    items = [("X", Xn), ("Y", Yn)]
-    if with_params:
-        items += list(zip(_labels(conv, net), _flat_native(conv, net, native)))
-    return [(label, arr, arr.copy()) for label, arr in items]
-
-
-def _mutations(snapshot) -> Tuple[str, ...]:
-    out = []
-    for label, arr, before in snapshot:
-        if arr.shape != before.shape or not np.array_equal(arr, before, equal_nan=True):
-            if arr.shape != before.shape:
-                out.append(f"{label} changed shape from {before.shape} to {arr.shape}")
-                continue
-            idx = tuple(int(i) for i in np.argwhere(~((arr == before) | (np.isnan(arr) & np.isnan(before))))[0])
-            out.append(f"{label}{list(idx)} changed from {before[idx]!r} to {arr[idx]!r}")
-    return tuple(out)
-
-
 def _dtype_problems(conv, net, native) -> Tuple[str, ...]:
     out = []
     for label, item in zip(_labels(conv, net), _flat_native(conv, net, native)):
@@ -190,20 +184,81 @@ def _dtype_problems(conv, net, native) -> Tuple[str, ...]:
     return tuple(out)
 
 
-def call_gradient(impl: Implementation, net: Network, params: Params, X, Y, *, eta: float = ETA,
-                  time_limit: Optional[float] = DEFAULT_TIME_LIMIT) -> CallOutcome:
-    """Call the implementation once on (params, X, Y) given in reference conventions."""
-    conv, N = impl.conventions, np.shape(X)[1]
-    native, Xn, Yn = to_native(impl, net, params, X, Y)
-    snap = _snapshot(native, Xn, Yn, conv, net, with_params=impl.gradient is not None)
+# --- In the process that runs the user's code: the callable and its native arrays only. ---------------
+
+def observe_call(fn: Callable, inputs: tuple, *, seconds: Optional[float], watch=(0, 1, 2), alias=(0, 1, 2)):
+    """``fn()`` on the native ``inputs`` (params, X, Y), and what it did to them.
+
+    Returns (run_limited's tuple, observations): "mutated" (the watched input trees
+    changed by the call), "aliases" (the result shares memory or a container with an
+    ``alias`` input tree) and "layouts" (the memory layout of every input array received).
+    """
+    held = hold([inputs[t] if t in watch else () for t in range(len(inputs))])
+    layouts = tuple(layout_of(a) for a in leaves(inputs))
+    run = run_limited(fn, seconds)
+    aliases = [] if run[1] is not None else [a for a in shared_with_inputs(run[0], inputs) if a[2] in alias]
+    return run, {"mutated": changed_since(held), "aliases": aliases, "layouts": layouts}
+
+
+def observe_pair(first: Tuple[Callable, tuple], second: Tuple[Callable, tuple], *, seconds: Optional[float],
+                 watch=(0, 1, 2), alias=(0, 1, 2)):
+    """Two calls (callable, native inputs); the first call's result and inputs are held without copying
+    (copies taken at once) and compared after the second: (run1, seen1, run2, seen2, changes), where
+    changes are ``changed_since`` positions, tree 0 the first result and trees 1-3 its inputs."""
+    run1, seen1 = observe_call(first[0], first[1], seconds=seconds, watch=watch, alias=alias)
+    held = hold([run1[0], *first[1]])
+    run2, seen2 = observe_call(second[0], second[1], seconds=seconds, watch=watch, alias=alias)
+    return run1, seen1, run2, seen2, changed_since(held) if run1[1] is None and run2[1] is None else []
+
+
+# --- In the process that runs the checks: reference conventions in, CallOutcome out. --------------------
+
+def _prepared(impl: Implementation, net: Network, params: Params, X, Y, eta: float, layout: str):
+    """(callable, native inputs): fresh arrays in the declared conventions, laid out as ``layout`` (a per-call
+    option, applied right before the call), and the entry point bound to them."""
+    native, Xn, Yn = with_layout(to_native(impl, net, params, X, Y), layout)
     kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
     if impl.gradient is not None:
-        fn = lambda: impl.gradient(native, Xn, Yn, **kwargs)  # noqa: E731
-    else:
-        fn = lambda: impl.train_step(native, Xn, Yn, eta, **kwargs)  # noqa: E731
-    limit = impl.time_limit if impl.time_limit is not None else time_limit
-    value, message, category, output, notes, secs = run_limited(fn, limit)
-    out = CallOutcome(output=output, warnings=notes, seconds=secs, mutated=_mutations(snap), native=value)
+        return (lambda: impl.gradient(native, Xn, Yn, **kwargs)), (native, Xn, Yn)
+    return (lambda: impl.train_step(native, Xn, Yn, eta, **kwargs)), (native, Xn, Yn)
+
+
+def _input_label(conv, net: Network, tree: int, leaf: int) -> str:
+    return ("X", "Y")[tree - 1] if tree else _labels(conv, net)[leaf]
+
+
+def _result_label(conv, net: Network, leaf: int) -> str:
+    labels = _labels(conv, net)
+    return f"dC/d{labels[leaf]}" if leaf < len(labels) else f"returned array #{leaf}"
+
+
+def describe_aliases(impl: Implementation, net: Network, aliases) -> Tuple[str, ...]:
+    """Words for ``shared_with_inputs`` positions: 'dC/dW^1 shares memory with the input X'."""
+    conv, out = impl.conventions, []
+    for kind, v, t, k in aliases:
+        if kind == "container":
+            what = "list of parameters" if t == 0 else ("X", "Y")[t - 1]
+            out.append(f"the returned structure is the {what} handed in (its items were replaced, not copied)")
+        else:
+            out.append(f"{_result_label(conv, net, v)} shares memory with the input {_input_label(conv, net, t, k)}")
+    return tuple(dict.fromkeys(out))
+
+
+def _mutations(impl: Implementation, net: Network, changes) -> Tuple[str, ...]:
+    out = []
+    for t, k, idx, what, before, after in changes:
+        label = _input_label(impl.conventions, net, t, k)
+        out.append(f"{label} changed shape from {before} to {after}" if what == "shape"
+                   else f"{label}{list(idx)} changed from {before!r} to {after!r}")
+    return tuple(out)
+
+
+def _outcome(impl: Implementation, net: Network, params: Params, X, Y, eta: float, run, seen, native) -> CallOutcome:
+    conv, N = impl.conventions, np.shape(X)[1]
+    value, message, category, output, notes, secs = run
+    out = CallOutcome(output=output, warnings=notes, seconds=secs, mutated=_mutations(impl, net, seen["mutated"]),
+                      native=value, aliases=describe_aliases(impl, net, seen["aliases"]),
+                      layouts=tuple(sorted(set(seen["layouts"]))))
     if message is not None:
         out.error = CallError(category, message)
         return out
@@ -232,6 +287,46 @@ def call_gradient(impl: Implementation, net: Network, params: Params, X, Y, *, e
         out.error = CallError("non_finite", f"returned a non-finite gradient: dC/d{name}^{l}{list(idx)} = {value!r}"
                               f" where the reference is finite", layer=l, param=name, index=idx)
     return out
+
+
+def _watched(impl: Implementation) -> dict:
+    """A gradient function must leave params, X and Y alone; a training step updates its params (tree 0)."""
+    trees = (0, 1, 2) if impl.gradient is not None else (1, 2)
+    return {"watch": trees, "alias": trees}
+
+
+def call_gradient(impl: Implementation, net: Network, params: Params, X, Y, *, eta: float = ETA,
+                  time_limit: Optional[float] = DEFAULT_TIME_LIMIT, layout: str = "C") -> CallOutcome:
+    """Call the implementation once on (params, X, Y) given in reference conventions, the native
+    input arrays laid out as ``layout`` ("C", "F" or "strided")."""
+    fn, inputs = _prepared(impl, net, params, X, Y, eta, layout)
+    limit = impl.time_limit if impl.time_limit is not None else time_limit
+    run, seen = observe_call(fn, inputs, seconds=limit, **_watched(impl))
+    return _outcome(impl, net, params, X, Y, eta, run, seen, inputs[0])
+
+
+def describe_changes(impl: Implementation, net: Network, changes) -> Tuple[Tuple[str, str], ...]:
+    """("result" or "input", words) for ``observe_pair``'s changes: what of the first call the second changed."""
+    out = []
+    for t, k, idx, what, before, after in changes:
+        label = _result_label(impl.conventions, net, k) if t == 0 else (
+            "the parameter " + _input_label(impl.conventions, net, 0, k) if t == 1 else ("X", "Y")[t - 2])
+        where = "" if idx is None else str(list(idx))
+        out.append(("result" if t == 0 else "input",
+                    f"{label}{where} of the first call changed from {before!r} to {after!r}"))
+    return tuple(out)
+
+
+def call_gradient_pair(impl: Implementation, net: Network, first: tuple, second: tuple, *, eta: float = ETA,
+                       time_limit: Optional[float] = DEFAULT_TIME_LIMIT):
+    """Two calls on (params, X, Y) of the same ``net`` in reference conventions: (outcome 1, outcome 2,
+    what of the first call (its result, its inputs) the second call changed, in words)."""
+    calls = [_prepared(impl, net, *problem, eta, "C") for problem in (first, second)]
+    limit = impl.time_limit if impl.time_limit is not None else time_limit
+    run1, seen1, run2, seen2, changes = observe_pair(calls[0], calls[1], seconds=limit, **_watched(impl))
+    out1 = _outcome(impl, net, *first, eta, run1, seen1, calls[0][1][0])
+    out2 = _outcome(impl, net, *second, eta, run2, seen2, calls[1][1][0])
+    return out1, out2, describe_changes(impl, net, changes)
 
 
 def call_loss(impl: Implementation, net: Network, params: Params, X, Y, *,

@@ -187,6 +187,7 @@ def supported_networks(support, *, min_depth: Optional[int] = None, max_depth: O
     count (for full finite differences); ``hidden_width_at_least`` asks for a
     hidden layer at least that wide (for hidden-unit permutations).
     """
+    support = support.drawn()
     depth = _bounds(support.min_depth, support.max_depth, min_depth, max_depth)
     width = _bounds(support.min_width, support.max_width, min_width, max_width)
     outputs = tuple(support.outputs)
@@ -226,6 +227,7 @@ def problems_in(support, *, scales: Sequence[float] = SCALES, min_N: Optional[in
     ``network_bounds`` go to ``supported_networks``; N lies in the intersection
     of the support's and the given bounds and shrinks toward its minimum.
     """
+    support = support.drawn()
     nets = supported_networks(support, **network_bounds)
     lo_N, hi_N = _bounds(support.min_N, support.max_N, min_N, max_N)
     if nets is None or lo_N > hi_N:

@@ -48,7 +48,7 @@ from reference.network import Network, Params
 from reference.training import copy_params
 
 __all__ = ["C_A", "activation_evaluation_bound", "sigma_prime_evaluation_bound", "implementation_bound", "reference_bound",
-           "recovery_bound", "agreement_tolerance", "forward_error",
+           "recovery_bound", "agreement_tolerance", "repeat_tolerance", "forward_error",
            "zero_residual_bound", "own_scale_bound", "add", "scale", "zeros_like", "floor"]
 
 C_A = 16.0
@@ -152,11 +152,24 @@ def agreement_tolerance(net: Network, params: Params, X, Y, *, dtype, expected: 
     ``reference=False`` drops the reference's own bound (for exact oracles such
     as the symbolic vectors).
     """
-    parts = [implementation_bound(net, params, X, Y, dtype=dtype),
+    ref = reference_bound(net, params, X, Y) if reference or np.dtype(dtype) == np.float64 else None
+    own = ref if np.dtype(dtype) == np.float64 else gradient_error_bound(net, params, X, Y, dtype=dtype)
+    parts = [own, activation_evaluation_bound(net, params, X, Y, dtype=dtype),
              [(4 * U64 * np.abs(W), 4 * U64 * np.abs(b)) for W, b in expected], recovery]
     if reference:
-        parts.append(reference_bound(net, params, X, Y))
+        parts.append(ref)   # implementation_bound(dtype) + reference_bound, the float64 bound computed once
     return add(*parts)
+
+
+def repeat_tolerance(net: Network, params: Params, X, Y, *, dtype, recoveries=()) -> Params:
+    """How far two correct evaluations of the same gradient in ``dtype`` may differ.
+
+    Each lies within implementation_bound(dtype) of the exact gradient whatever the
+    order of its sums (gamma_n bounds every order), so two of them differ by at most
+    twice that bound, plus each call's recovery term for a training step: the
+    rounding of a reordered (unordered, parallel, blocked) sum, and nothing more.
+    """
+    return add(scale(implementation_bound(net, params, X, Y, dtype=dtype), 2.0), *recoveries)
 
 
 def forward_error(net: Network, params: Params, X, *, dtype=np.float64):

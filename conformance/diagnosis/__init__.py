@@ -5,6 +5,7 @@
     variants     gradients of common wrong backprops, the hypotheses tested
     factors      got = c x expected: what c means (N, 1/N, 2, -1, 2/n_L, ...)
     hypotheses   the tests of those hypotheses on the failing problems
+    sizes        the size condition of a size-ladder failure, found by bisection
     reproducer   a copy-paste script rebuilding the failing example exactly
     diagnose     ``diagnose_failure(ctx, check, failure) -> Diagnosis``
 

@@ -46,6 +46,14 @@ CAUSES = {
     "wrong_derivative": "sigma' replaced by the derivative of another function (1 - a^2, a, 1 - a)",
     "missing_hidden_sigma_prime": "BP2 without sigma'(z^l): the hidden layers' errors miss the derivative",
     "gradient_clipped": "every entry clipped to [-c, c]: gradient clipping left on",
+    "wrong_from_batch_size": "right for small batches, wrong from some N on (a batch streamed in chunks, a tail lost)",
+    "wrong_from_width": "right for narrow layers, wrong from some width on (a tiled or blocked product)",
+    "wrong_from_depth": "right for shallow networks, wrong from some depth on (a loop capped at a depth)",
+    "float32_at_scale": "errors of float32 size from some size on (precision lowered for large problems)",
+    "reused_buffers": "returns its own buffers: the next call overwrites the arrays an earlier call returned",
+    "aliases_inputs": "a returned array shares memory with an input (or the input's own list is returned)",
+    "keeps_inputs": "keeps the arrays it is handed and modifies them during a later call",
+    "layout_dependent": "the result depends on the memory layout of the inputs (Fortran order, strided views)",
 }
 
 
@@ -89,6 +97,14 @@ SHORT = {
     "wrong_derivative": "sigma' replaced by another function's derivative",
     "missing_hidden_sigma_prime": "sigma'(z^l) missing in BP2 (the hidden layers)",
     "gradient_clipped": "clipped to a maximum magnitude",
+    "wrong_from_batch_size": "wrong from some batch size on",
+    "wrong_from_width": "wrong from some layer width on",
+    "wrong_from_depth": "wrong from some depth on",
+    "float32_at_scale": "float32-sized errors from some size on",
+    "reused_buffers": "returns buffers the next call overwrites",
+    "aliases_inputs": "returns arrays that share memory with its inputs",
+    "keeps_inputs": "keeps its inputs and modifies them later",
+    "layout_dependent": "depends on the memory layout of its inputs",
 }
 
 

@@ -26,8 +26,9 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
+from conformance.checks.arrays import LAYOUT_WORDS, layout_fixed_problem
 from conformance.checks.finite_differences import own_loss_factor
-from conformance.checks.interface import first_difference
+from conformance.checks.interface import first_difference, reordering_tolerance
 from conformance.checks.registry import first_in_backprop_order
 from conformance.core.context import Context
 from conformance.core.search import CheckFailure
@@ -36,10 +37,11 @@ from conformance.diagnosis.causes import CAUSES, Diagnosis
 from conformance.diagnosis.factors import Observation, explain
 from conformance.diagnosis.probes import Evaluation, conditions, evaluate, run_probes
 from conformance.diagnosis.residual import NAME_AT, explain_residual
-from conformance.diagnosis.reproducer import (INLINE_LIMIT, problem_dict, reproducer, rerun_command, size_of,
-                                              write_reproducer)
-from conformance.dropin.adapters import native_location, native_shapes
+from conformance.diagnosis.reproducer import (INLINE_LIMIT, ladder_source, problem_dict, reproducer, rerun_command,
+                                              size_of, write_reproducer)
+from conformance.diagnosis.sizes import size_condition
 from conformance.diagnosis.variants import VARIANTS
+from conformance.dropin.adapters import native_location, native_shapes
 from reference.forward import forward
 
 __all__ = ["CAUSES", "Diagnosis", "REPRO_DIR_VAR", "diagnose_failure", "equation_of", "own_loss_words"]
@@ -47,7 +49,10 @@ __all__ = ["CAUSES", "Diagnosis", "REPRO_DIR_VAR", "diagnose_failure", "equation
 #: Set by ``--repro-dir``: a diagnosis stores the reproducer of an example too large to print there.
 REPRO_DIR_VAR = "CONFORMANCE_REPRO_DIR"
 
-_DEFINITE = ("mutates_inputs", "prints_output", "wrong_dtype", "hidden_state", "random_mask", "different_loss")
+_DEFINITE = ("mutates_inputs", "prints_output", "wrong_dtype", "hidden_state", "random_mask", "different_loss",
+             "reused_buffers", "aliases_inputs", "keeps_inputs", "layout_dependent")
+#: Checks whose failures are about calls, not sizes: the size and value probes say nothing there.
+_NO_PROBES = ("interface.ownership", "interface.layouts")
 _EQUATION = {"missing_transpose_bp2": "BP2", "missing_output_sigma_prime": "BP1", "bias_wrong_axis": "BP3",
              "transposed": "BP4", "update_before_backprop": "BP2", "missing_hidden_sigma_prime": "BP2",
              "sigma_prime_at_activation": "BP1, BP2", "wrong_derivative": "BP1, BP2"}
@@ -63,7 +68,17 @@ _REPRO = {"mutates_inputs": ("from conformance.dropin.adapters import to_native"
                              "native, Xn, Yn = to_native(impl, net, params, X, Y); Xn0 = Xn.copy()",
                              "impl.gradient(native, Xn, Yn) if impl.gradient else impl.train_step(native, Xn, Yn, 1.0)",
                              "print('X modified by the call:', not np.array_equal(Xn, Xn0))"),
-          "hidden_state": _AGAIN, "random_mask": _AGAIN}
+          "hidden_state": _AGAIN, "random_mask": _AGAIN,
+          "layout_dependent": ("from conformance.core.calls import call_gradient",
+                               "for layout in ('C', 'F', 'strided'):",
+                               "    out = call_gradient(impl, net, params, X, Y, layout=layout)",
+                               "    print(layout, out.error.message if out.error else out.grads[0][0].tolist())")}
+_PAIR = ("from conformance.core.calls import call_gradient_pair",
+         "params2, X2, Y2 = [(0.5 * W, -b) for W, b in params], 0.5 * X, Y[:, ::-1]   # other values, same shapes",
+         "first, second, changed = call_gradient_pair(impl, net, (params, X, Y), (params2, X2, Y2))",
+         "print('what the second call changed of the first:', changed)",
+         "print('returned arrays aliasing the inputs:', first.aliases, second.aliases)")
+_REPRO.update({"reused_buffers": _PAIR, "keeps_inputs": _PAIR, "aliases_inputs": _PAIR})
 
 
 def equation_of(bad, L: int) -> Optional[str]:
@@ -189,16 +204,19 @@ def _call_cause(ctx: Context, err, probes, flags, d: Diagnosis, p, native=None):
 
 
 def nondeterminism(ctx: Context, ev: Evaluation, calls: int = 3):
-    """(cause, words) when identical calls differ: a constant drift between calls is kept state
-    (hidden_state, e.g. gradients accumulated across calls), anything else a random mask; else None."""
-    results = []
+    """(cause, words) when identical calls differ beyond the rounding of a reordered sum: a constant drift
+    between calls is kept state (hidden_state, e.g. gradients accumulated across calls), anything else a
+    random mask; else None."""
+    results, outcomes = [], []
     for _ in range(calls + 1):  # fresh consecutive calls: nothing else runs in between
         again = ctx.call(ev.problem)
         if not again.ok:
             return None
         results.append(again.grads)
-    if all(first_difference(r, results[0]) is None for r in results[1:]):
-        return None
+        outcomes.append(again)
+    if all(first_difference(r, results[0], reordering_tolerance(ctx, ev.problem, outcomes[0], o)) is None
+           for r, o in zip(results[1:], outcomes[1:])):
+        return None  # within the rounding of a reordered sum: deterministic enough
     flat = [np.concatenate([a.ravel() for pair in r for a in pair]) for r in results]
     steps = [b - a for a, b in zip(flat, flat[1:])]
     if all(np.allclose(s, steps[0], rtol=1e-6, atol=1e-12) for s in steps[1:]) and np.any(steps[0] != 0):
@@ -289,12 +307,69 @@ def _cause(ctx: Context, check: str, failure: CheckFailure, ev: Evaluation, prob
     return cause, text
 
 
+def _layout_words(ctx: Context, p) -> str:
+    """'right for C-ordered inputs; wrong in Fortran order (raises); ...' on one problem, or ''."""
+    base = ctx.call(p)
+    if not base.ok:
+        return ""
+    out = ["right for C-ordered inputs"]
+    for lay in ctx.impl.support.input_layouts[1:]:
+        o = ctx.call(p, layout=lay)
+        wrong = not o.ok or first_difference(base.grads, o.grads, reordering_tolerance(ctx, p, base, o)) is not None
+        how = f" ({o.error.category})" if not o.ok else ""
+        out.append(f"{'wrong' if wrong else 'right'} {LAYOUT_WORDS[lay]}{how}")
+    return "; ".join(out)
+
+
+def _layout_conditions(ctx: Context, p) -> Tuple[str, ...]:
+    """The layouts' verdicts on the failing problem, and on a larger one whose every array is two-dimensional
+    when the failing problem has a width-1 layer or N = 1 (there Fortran order is C order)."""
+    out = [_layout_words(ctx, p)]
+    if min(p.net.layer_sizes) == 1 or p.X.shape[1] == 1:
+        q = layout_fixed_problem(ctx)
+        if q is not None:
+            out.append(f"on {q.describe()}: {_layout_words(ctx, q)}")
+    return tuple(w for w in out if w and not w.endswith(": "))
+
+
+def _size_diagnosis(ctx: Context, check: str, failure: CheckFailure, d: Diagnosis) -> bool:
+    """Fill ``d`` from the size condition of a ladder failure; False when there is none (diagnose as usual)."""
+    found = size_condition(ctx, failure)
+    if found is None:
+        return False
+    ev, p = found.evaluation, found.evaluation.problem
+    d.example = f"{p.describe()} (the smallest failing size the bisection found)"
+    d.conditions = (found.words,)
+    _locate(d, ev, CheckFailure("") if ev.bad else failure)
+    d.cause, d.cause_text = found.cause, found.words
+    if ev.outcome.ok and ev.bad and found.cause != "hidden_state":   # a common bug's gradient at that size
+        d.candidates = tuple(dict.fromkeys(c for _, c in hypotheses.variants(ctx, [ev]) if c != found.cause))
+    d.equation = equation_of(ev.bad, p.net.L)
+    seed = ctx.seed_for(check)
+    source = ladder_source(p, seed, ctx.dtype)
+    ladder = failure.data["ladder"]
+    if found.cause == "hidden_state":   # the largest call that left the state behind, before the failing one
+        big = f"net, {ladder['after']}" if ladder["axis"] == "N" else \
+            f"Network([{ladder['after']}] * {len(p.net.layer_sizes)}, output={p.net.output!r}), {p.X.shape[1]}"
+        source += ("\n# the ladder's largest call first; the smaller call below then fails"
+                   f"\ngradient_of(impl, *round_problem(sized_problem({big}, seed={seed}), {ctx.dtype.name!r}))")
+    d.rerun = rerun_command(ctx.impl, check, seed=ctx.seed, profile=ctx.profile)
+    if d.layer is not None and d.param in ("W", "b") and d.index is not None:
+        d.native = native_location(ctx.impl.conventions, p.net, d.layer, d.param, d.index,
+                                   train_step=ctx.impl.train_step is not None)
+    d.reproducer = reproducer(ctx.impl, check, p, eta=ctx.eta, extra=failure.repro, seed=ctx.seed, profile=ctx.profile,
+                              source=source)
+    return True
+
+
 def diagnose_failure(ctx: Context, check: str, failure: CheckFailure) -> Diagnosis:
     """The Diagnosis of ``failure`` (raised by ``check`` on ``ctx.impl``)."""
     d = Diagnosis(check=check, impl=ctx.name)
     p = failure.problem
     if failure.hint == "import_error" or p is None:
         d.cause, d.cause_text = failure.hint, failure.message
+        return d
+    if "ladder" in failure.data and failure.hint != "timeout" and _size_diagnosis(ctx, check, failure, d):
         return d
     d.example = _example(p, failure)
     d.rerun = rerun_command(ctx.impl, check, seed=ctx.seed, profile=ctx.profile)
@@ -309,9 +384,9 @@ def diagnose_failure(ctx: Context, check: str, failure: CheckFailure) -> Diagnos
         if ev2.failed:
             ev, p = ev2, other
             d.notes += (f"the implementation agrees with the reference on the example but not on {other.describe()}",)
-    probes = run_probes(ctx, p)
+    probes = {} if check in _NO_PROBES else run_probes(ctx, p)
     flags, conds = conditions(probes)
-    d.conditions = tuple(conds)
+    d.conditions = tuple(conds) + (_layout_conditions(ctx, p) if failure.hint == "layout_dependent" else ())
     _locate(d, ev, failure)
     d.cause, d.cause_text = _cause(ctx, check, failure, ev, probes, flags, d)
     d.equation = _EQUATION.get(d.cause) or equation_of(ev.bad, p.net.L)

@@ -102,7 +102,7 @@ def _depth_nets(sup, net: Network) -> List[Tuple[str, Network]]:
 
 
 def _probe_specs(ctx: Context, p: Problem) -> List[Tuple[str, Network, int, float]]:
-    sup, net, N = ctx.impl.support, p.net, p.X.shape[1]
+    sup, net, N = ctx.support, p.net, p.X.shape[1]   # sizes chosen in the drawn region, kept if claimed
     k = min(sup.max_N, 3) if sup.max_N >= 2 else None
     specs = [("N=1", net, 1, 1.0)]
     if k is not None:
@@ -122,7 +122,7 @@ def _probe_specs(ctx: Context, p: Problem) -> List[Tuple[str, Network, int, floa
     specs.append(("small z", net, N, 0.5))
     specs.append(("large z", net, N, 800.0))
     specs.append(("large -z", net, N, -800.0))
-    return [(name, n, m, s) for name, n, m, s in specs if sup.covers(n, m)]
+    return [(name, n, m, s) for name, n, m, s in specs if ctx.impl.support.covers(n, m)]
 
 
 def run_probes(ctx: Context, p: Problem) -> Dict[str, Evaluation]:

@@ -29,7 +29,7 @@ from reference.gradients import gradients
 from reference.network import Network
 
 __all__ = ["INLINE_LIMIT", "array_code", "problem_code", "problem_dict", "problem_from_dict", "rerun_command",
-           "reproducer", "write_reproducer"]
+           "reproducer", "write_reproducer", "ladder_source"]
 
 #: Examples with more numbers than this are stored in an .npz file, not printed.
 INLINE_LIMIT = 4000
@@ -128,11 +128,13 @@ _RAISED = '''except Exception:
     print("^ your function raised this on the example above: that is the failure the check reports")
     got_native = None'''
 
-_COMPARE = '''def leaves(tree):
+_LEAVES = '''def leaves(tree):
     """The arrays of a (nested) list, in order."""
     if isinstance(tree, (list, tuple)):
         return [leaf for item in tree for leaf in leaves(item)]
-    return [np.asarray(tree, dtype=np.float64)]
+    return [np.asarray(tree, dtype=np.float64)]'''
+
+_COMPARE = _LEAVES + '''
 
 
 for path, g, e, t in zip(PATHS, leaves(got_native) if got_native is not None else [], leaves(expected_native),
@@ -145,7 +147,10 @@ for path, g, e, t in zip(PATHS, leaves(got_native) if got_native is not None els
         print(f"{path}: right (max |got - expected| = {np.max(np.abs(g - e), initial=0.0):.3g})")
         continue
     i = tuple(int(k) for k in wrong[0])
-    print(f"{path}: {len(wrong)} of {e.size} entries wrong; first {list(i)}: expected {float(e[i])!r}, got {float(g[i])!r}")'''
+    print(f"{path}: {len(wrong)} of {e.size} entries wrong; first {list(i)}: expected {float(e[i])!r}, got {float(g[i])!r}")
+    if e.size > 64:
+        k = tuple(int(j) for j in np.unravel_index(np.argmax(np.abs(g - e)), e.shape))
+        print(f"    the largest difference at {list(k)}: expected {float(e[k])!r}, got {float(g[k])!r}")'''
 
 
 def _native_part(impl: Implementation, p: Problem, eta: float, arrays: str) -> List[str]:
@@ -202,13 +207,50 @@ def _native_inputs(impl: Implementation, p: Problem, arrays: str) -> List[str]:
             f"your_X = {x}  # {Xn.shape}", f"your_Y = {y}  # {Yn.shape}"]
 
 
+def _source_part(impl: Implementation, p: Problem, eta: float, source: str) -> List[str]:
+    """The problem rebuilt by ``source`` (reference conventions), translated in the script to the
+    implementation's conventions, its function called, and the comparison in its layout."""
+    conv = impl.conventions
+    kwargs = f", output={p.net.output!r}" if len(impl.support.outputs) > 1 else ""
+    step = impl.train_step is not None
+    call = (["try:", f"    result = impl.train_step(your_params, your_X, your_Y, {eta!r}{kwargs})",
+             "    got_native = your_params if result is None else result   # after one step", _RAISED]
+            if step else
+            ["try:", f"    got_native = impl.gradient(your_params, your_X, your_Y{kwargs})", _RAISED])
+    target = (f"[(W - {eta!r} * k * dW, b - {eta!r} * k * db) for (W, b), (dW, db) in zip(params, expected)]"
+              if step else "[(k * W, k * b) for W, b in expected]")
+    scale = f"{eta!r} * k" if step else "k"
+    return (["from reference import Network, gradients", "from conformance.dropin.adapters import gradient_of",
+             source, "",
+             "# The same problem in your conventions, and your function called on it:",
+             "from conformance.core.tolerances import agreement_tolerance",
+             "from conformance.dropin.adapters import loss_factor, to_native",
+             "from conformance.dropin.protocol import Conventions",
+             "your_params, your_X, your_Y = to_native(impl, net, params, X, Y)"] + call +
+            ["expected = gradients(net, params, X, Y)",
+             "k = loss_factor(impl.conventions, net, X.shape[1])",
+             "exp64 = Conventions(**{**impl.conventions.__dict__, 'dtype': 'float64'})",
+             f"expected_native = to_native(exp64, net, {target}, X, Y)[0]",
+             f"tol = agreement_tolerance(net, params, X, Y, dtype=np.dtype({conv.dtype!r}), expected=expected)",
+             _LEAVES,
+             f"TOLERANCE = [float(np.max(a, initial=0.0)) for a in leaves(to_native(exp64, net, "
+             f"[({scale} * tW, {scale} * tb) for tW, tb in tol], X, Y)[0])]",
+             f"PATHS = {_paths(conv, p.net, 'params' if step else 'grads')!r}", "",
+             _COMPARE[len(_LEAVES):].lstrip("\n")])
+
+
 def reproducer(impl: Implementation, check: str, p: Problem, *, eta: float = ETA, extra: Iterable[str] = (),
-               seed: Optional[int] = None, profile: str = "ci", arrays: str = "inline") -> str:
+               seed: Optional[int] = None, profile: str = "ci", arrays: str = "inline",
+               source: Optional[str] = None) -> str:
     """The reproducer script for ``impl`` failing ``check`` on ``p`` (flush-left; runs as pasted).
 
-    ``arrays="npz"`` reads the arrays from ``data`` (``np.load`` of the file ``write_reproducer`` stores).
+    ``arrays="npz"`` reads the arrays from ``data`` (``np.load`` of the file ``write_reproducer`` stores);
+    ``source`` is code defining ``net``, ``params``, ``X`` and ``Y`` (the reference conventions) in place of
+    the arrays written out: the size ladder rebuilds its large problems from a seed (``ladder_source``).
     """
-    if arrays == "inline" and size_of(p) > INLINE_LIMIT:
+    if source is not None:
+        arrays = "source"
+    elif arrays == "inline" and size_of(p) > INLINE_LIMIT:
         arrays = "omitted"
     head = [f"# Reproduces: {impl.name} :: {check} on {p.describe()}",
             f"# Your conventions: {_conventions_words(impl.conventions)}."]
@@ -219,6 +261,11 @@ def reproducer(impl: Implementation, check: str, p: Problem, *, eta: float = ETA
     if arrays == "omitted":
         return "\n".join(head + [f"# The example holds {size_of(p)} numbers, too many to print: run with "
                                  "--repro-dir DIR to get this script with its arrays in an .npz file."])
+    if arrays == "source":
+        lines = head + [""] + _source_part(impl, p, eta, source)
+        lines += ["", "# In the reference conventions (samples as columns, W (out, in)):",
+                  "from conformance.dropin.adapters import gradient_of"] + _reference_call(eta)
+        return _with_extra(lines, extra)
     if arrays == "npz":
         head.append("data = np.load(__file__.rsplit('.', 1)[0] + '.npz')")
     lines = head + ["", "# The failing example in your conventions, and your function called on it:"]
@@ -232,15 +279,23 @@ def reproducer(impl: Implementation, check: str, p: Problem, *, eta: float = ETA
                   "X, Y = data['ref_X'], data['ref_Y']"]
     else:
         lines.append(problem_code(p))
-    lines += ["expected = gradients(net, params, X, Y)",
-              "try:",
-              f"    got = gradient_of(impl, net, params, X, Y, eta={eta!r})",
-              "except Exception as exc:",
-              "    got = None",
-              "    print(f'(called in the reference conventions it raises too: {type(exc).__name__}: {exc})')"]
+    lines += ["expected = gradients(net, params, X, Y)"] + _reference_call(eta)
+    return _with_extra(lines, extra)
+
+
+def _reference_call(eta: float) -> List[str]:
+    return ["try:",
+            f"    got = gradient_of(impl, net, params, X, Y, eta={eta!r})",
+            "except Exception as exc:",
+            "    got = None",
+            "    print(f'(called in the reference conventions it raises too: {type(exc).__name__}: {exc})')"]
+
+
+def _with_extra(lines: List[str], extra: Iterable[str]) -> str:
+    """The check-specific lines, run only when the call in the reference conventions returned."""
     extra = list(extra)
     if extra:
-        lines += ["if got is not None:  # what this check compares"] + ["    " + line for line in extra]
+        lines = lines + ["if got is not None:  # what this check compares"] + ["    " + line for line in extra]
     return "\n".join(lines) + "\n"
 
 
@@ -267,3 +322,12 @@ def write_reproducer(path: Path, impl: Implementation, check: str, p: Problem, *
         np.savez(path.with_suffix(".npz"), X=Xn, Y=Yn, ref_X=p.X, ref_Y=p.Y, **arrays)
     path.write_text(reproducer(impl, check, p, arrays="npz" if large else "inline", **kwargs))
     return path
+
+
+def ladder_source(p: Problem, seed: int, dtype) -> str:
+    """Code rebuilding a size-ladder problem from its seed (``conformance.checks.sizes.sized_problem``)."""
+    out = f", output={p.net.output!r}" if p.net.output != "sigmoid" else ""
+    return ("from conformance.checks.sizes import sized_problem\n"
+            "from conformance.core.context import round_problem\n"
+            f"net, params, X, Y = round_problem(sized_problem(Network({list(p.net.layer_sizes)}{out}), "
+            f"{p.X.shape[1]}, seed={seed}), {np.dtype(dtype).name!r})")

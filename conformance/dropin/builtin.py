@@ -4,7 +4,7 @@ Discovery always includes these (an implementation of the same name in impls/
 takes precedence).  They must pass every check: they are the suite's own
 zero-false-alarm baseline.  ``scalar`` covers width-1 chains only and
 ``per_neuron`` is slow, so its declared support is small; the other three
-claim batches up to the documents' mini-batch of 50 (documents family).
+declare no limit (any depth, width and batch: the size ladder tries them).
 """
 from __future__ import annotations
 
@@ -34,14 +34,10 @@ def reference_implementation(formulation: str, *, output: str = "sigmoid", name:
                           description=f"the reference's {formulation} formulation ({output} output)", **support)
 
 
-#: Batches up to the documents' SGD mini-batch of 50 (the circles runs of the last document): the
-#: vectorised formulations and per_sample handle any N, and N <= 50 costs the other checks ~0.3 s.
-DOCUMENT_BATCH = 50
-
 IMPLEMENTATIONS = [
-    reference_implementation("batched_matrix", max_N=DOCUMENT_BATCH),
-    reference_implementation("batched_tensor", max_N=DOCUMENT_BATCH),
-    reference_implementation("per_sample", max_N=DOCUMENT_BATCH),
+    reference_implementation("batched_matrix"),     # any size: no limit declared (the size ladder tries them)
+    reference_implementation("batched_tensor"),
+    reference_implementation("per_sample"),
     reference_implementation("per_neuron", max_depth=3, max_width=4, max_N=4),
     reference_implementation("scalar", min_width=1, max_width=1),
     reference_implementation("batched_matrix", output="identity", name="reference.batched_matrix[identity]"),

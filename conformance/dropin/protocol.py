@@ -8,9 +8,11 @@ An implementation module exposes ``IMPLEMENTATION`` (one ``Implementation``) or
 * its conventions (``Conventions``): samples as columns or rows, W as (out, in)
   or (in, out), the bias as (n,), (n, 1) or folded into W, the batch reduction,
   the loss, the parameter layout and the dtype;
-* its support (``Support``): depths, widths, batch sizes and output activations
-  it claims; Hypothesis draws only inside it, and a claimed case that crashes is
-  a failure, not a skip;
+* its support (``Support``): depths, widths, batch sizes, output activations and
+  input memory layouts it claims (no upper limit unless declared); Hypothesis
+  draws inside it up to depth 4, width 6 and N 8 (``Support.drawn``), the size
+  ladder tries larger claimed sizes, and a claimed case that crashes is a
+  failure, not a skip;
 * optionally its own ``loss`` (and ``forward``), so the gradient can be checked
   against the loss the implementation itself reports;
 * its known failures (``KnownFailure``: a check id, a prefix ending in ".",
@@ -35,14 +37,14 @@ one drawn as a keyword argument, ``gradient(params, X, Y, output="identity")``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:  # the protocol itself needs nothing of the reference (a worker loads it alone)
     from reference.network import Network
 
-__all__ = ["Conventions", "Support", "KnownFailure", "Implementation", "implementation",
-           "SAMPLES", "WEIGHTS", "BIASES", "REDUCTIONS", "LOSSES", "LAYOUTS", "DTYPES", "OUTPUTS"]
+__all__ = ["Conventions", "Support", "KnownFailure", "Implementation", "implementation", "DRAWN_MAX_DEPTH",
+           "DRAWN_MAX_WIDTH", "DRAWN_MAX_N", "MEMORY_LAYOUTS", "SAMPLES", "WEIGHTS", "BIASES", "REDUCTIONS", "LOSSES", "LAYOUTS", "DTYPES", "OUTPUTS"]
 
 SAMPLES = ("columns", "rows")
 WEIGHTS = ("out_in", "in_out")
@@ -80,34 +82,81 @@ class Conventions:
             raise ValueError("layout='flat' needs separate biases; a folded bias uses layout='pairs'")
 
 
+#: Hypothesis draws at most this deep, wide and large inside the declared support; the size
+#: ladder (``sizes.*``) covers the rest of the claim.  A support that starts above a cap draws its minimum.
+DRAWN_MAX_DEPTH, DRAWN_MAX_WIDTH, DRAWN_MAX_N = 4, 6, 8
+#: Memory layouts of the input arrays: C order, Fortran order, non-contiguous views (``interface.layouts``).
+MEMORY_LAYOUTS = ("C", "F", "strided")
+
+
+def _capped(lo: int, hi: Optional[int], cap: int) -> int:
+    """The drawn upper bound: the claim's upper bound, at most ``cap``, never below the claim's lower bound."""
+    return max(lo, cap if hi is None else min(hi, cap))
+
+
 @dataclass(frozen=True)
 class Support:
-    """The networks and batches an implementation claims to handle."""
+    """The networks, batches and input layouts an implementation claims to handle.
+
+    ``max_depth``, ``max_width`` and ``max_N`` are claims: None (the default) claims no
+    limit.  Hypothesis draws inside the claim but at most ``DRAWN_MAX_*`` (``drawn()``,
+    depth 4, width 6, N 8: the search stays cheap); the size ladder tries the rest of
+    the claim (``covers``).  ``layer_sizes`` fixes the architectures (drawn and claimed).
+    ``input_layouts`` lists the memory layouts of input arrays it accepts: "C", "F"
+    (Fortran order), "strided" (non-contiguous views); all by default.  The suite
+    hands it only those.
+    """
 
     min_depth: int = 1
-    max_depth: int = 4
+    max_depth: Optional[int] = None
     min_width: int = 1
-    max_width: int = 6
+    max_width: Optional[int] = None
     min_N: int = 1
-    max_N: int = 8
+    max_N: Optional[int] = None
     outputs: Tuple[str, ...] = ("sigmoid",)
     layer_sizes: Optional[Tuple[Tuple[int, ...], ...]] = None   # a fixed list of architectures, if any
+    input_layouts: Tuple[str, ...] = MEMORY_LAYOUTS
 
     def __post_init__(self) -> None:
         for o in self.outputs:
             _one_of("output", o, OUTPUTS)
-        if not (1 <= self.min_depth <= self.max_depth and 1 <= self.min_width <= self.max_width
-                and 1 <= self.min_N <= self.max_N):
-            raise ValueError(f"inconsistent support bounds: {self}")
+        for lay in self.input_layouts:
+            _one_of("input layout", lay, MEMORY_LAYOUTS)
+        if "C" not in self.input_layouts:
+            raise ValueError(f"input_layouts must include 'C' (C-ordered arrays), got {tuple(self.input_layouts)}")
+        for lo, hi in ((self.min_depth, self.max_depth), (self.min_width, self.max_width), (self.min_N, self.max_N)):
+            if lo < 1 or (hi is not None and hi < lo):
+                raise ValueError(f"inconsistent support bounds: {self}")
+
+    def drawn(self) -> "Support":
+        """The part of the claim Hypothesis draws from: every upper bound capped at DRAWN_MAX_*."""
+        return replace(self, max_depth=_capped(self.min_depth, self.max_depth, DRAWN_MAX_DEPTH),
+                       max_width=_capped(self.min_width, self.max_width, DRAWN_MAX_WIDTH),
+                       max_N=_capped(self.min_N, self.max_N, DRAWN_MAX_N))
+
+    def gap(self, net: Network, N: int) -> str:
+        """What of (net, N) lies outside the claim ('' when covered): 'N = 50 > max_N = 8'."""
+        if net.output not in self.outputs:
+            return f"output {net.output!r} not in the declared outputs {tuple(self.outputs)}"
+        if N < self.min_N or (self.max_N is not None and N > self.max_N):
+            return f"N = {N} < min_N = {self.min_N}" if N < self.min_N else f"N = {N} > max_N = {self.max_N}"
+        if self.layer_sizes is not None:
+            declared = [list(s) for s in self.layer_sizes]
+            return "" if list(net.layer_sizes) in declared else \
+                f"layer sizes {list(net.layer_sizes)} not among the declared {declared}"
+        widest, narrowest = max(net.layer_sizes), min(net.layer_sizes)
+        for value, lo, hi, what in ((net.L, self.min_depth, self.max_depth, "depth"),
+                                    (widest, self.min_width, self.max_width, "width"),
+                                    (narrowest, self.min_width, None, "width")):
+            if hi is not None and value > hi:
+                return f"{what} {value} > max_{what} = {hi}"
+            if value < lo:
+                return f"{what} {value} < min_{what} = {lo}"
+        return ""
 
     def covers(self, net: Network, N: int) -> bool:
         """True when ``net`` with a batch of ``N`` lies inside the claimed support."""
-        if net.output not in self.outputs or not self.min_N <= N <= self.max_N:
-            return False
-        if self.layer_sizes is not None:
-            return tuple(net.layer_sizes) in {tuple(s) for s in self.layer_sizes}
-        return (self.min_depth <= net.L <= self.max_depth
-                and all(self.min_width <= n <= self.max_width for n in net.layer_sizes))
+        return not self.gap(net, N)
 
 
 @dataclass(frozen=True)
@@ -174,7 +223,7 @@ def implementation(name: str, *, gradient: Optional[Callable] = None,
         if key in conv_fields:
             conv[key] = value
         elif key in sup_fields:
-            sup[key] = tuple(value) if key == "outputs" else value
+            sup[key] = tuple(value) if key in ("outputs", "input_layouts") else value
         else:
             raise ValueError(f"unknown declaration {key!r} for implementation {name!r}; conventions are "
                              f"{sorted(conv_fields)} (loss as loss_kind), support is {sorted(sup_fields)}")

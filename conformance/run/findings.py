@@ -85,6 +85,12 @@ CONDITION = ("wrong_for_batch_of_one", "wrong_for_N_gt_1", "wrong_for_width_one"
 SYMPTOM = ("raises", "wrong_structure", "non_finite", "timeout")
 #: Findings of these causes are never merged into another: each is its own defect.
 OWN = ("mutates_inputs", "prints_output", "wrong_dtype", "different_loss", "import_error")
+#: Causes that explain state between calls: a kept input or a reused buffer makes the next calls differ.
+OWNERSHIP = ("keeps_inputs", "reused_buffers", "aliases_inputs")
+#: Causes of imprecise numbers: differences between layouts or repeated calls of that size follow from them.
+PRECISION = ("float32_intermediate", "finite_difference_inside", "float32_at_scale")
+#: Size conditions and the words their probe patterns use.
+SIZES = {"wrong_from_depth": "depth", "wrong_from_width": "width", "wrong_from_batch_size": "N ="}
 
 
 def _signature(f: "Finding") -> str:
@@ -101,6 +107,18 @@ def _kind(cause: Optional[str]) -> str:
     return "own" if cause in OWN else "mechanism"
 
 
+def _error_text(v: Verdict) -> str:
+    """The exception a verdict reports ('ValueError: matmul: ...'), without where it was raised."""
+    m = re.search(r"raised (\w+(?:Error|Exception)\b[^()]*)", v.message or "") or \
+        re.search(r"(wrong structure: layer \d+, [^;]*?has shape)", v.message or "")
+    return m.group(1).strip()[:60] if m else ""
+
+
+def _same_error(a: "Finding", b: "Finding") -> bool:
+    texts = {_error_text(v) for v in a.verdicts} - {""}
+    return bool(texts & ({_error_text(v) for v in b.verdicts} - {""}))
+
+
 def _merge(into: "Finding", other: "Finding", cause: Optional[str]) -> None:
     into.verdicts += [v for v in other.verdicts if v not in into.verdicts]
     into.cause = cause
@@ -115,10 +133,25 @@ def _consolidate(out: List["Finding"]) -> List["Finding"]:
     taking its mechanism as the cause; a symptom with no such partner joins a first finding that is a
     condition or a symptom itself (one crash, seen by several checks).
     """
-    state = next((f for f in out if _kind(f.cause) == "state"), None)
+    owner = next((f for f in out if f.cause in OWNERSHIP), None)
+    state = owner or next((f for f in out if _kind(f.cause) == "state"), None)
     if state is not None:
-        for f in [f for f in out if f is not state and _kind(f.cause) != "own"]:
+        for f in [f for f in out if f is not state and _kind(f.cause) != "own" and f.cause not in OWNERSHIP]:
             _merge(state, f, state.cause)
+            out.remove(f)
+    precise = next((f for f in out if f.cause in PRECISION), None)
+    for f in [f for f in out if precise is not None and f.cause == "layout_dependent"]:
+        _merge(precise, f, precise.cause)     # rounding that differs with the layout: the precision's doing
+        out.remove(f)
+    for size in [f for f in out if f.cause in SIZES]:
+        for f in [f for f in out if f is not size and f.cause not in SIZES and _kind(f.cause) != "own"
+                  and SIZES[size.cause] in _signature(f)]:
+            _merge(size, f, size.cause)         # the same size pattern: the size condition says it best
+            out.remove(f)
+    for f in [f for f in out if f.cause in SYMPTOM]:
+        earlier = next((a for a in out[:out.index(f)] if _same_error(a, f)), None)
+        if earlier is not None:               # the same exception seen by an earlier finding's checks
+            _merge(earlier, f, earlier.cause)
             out.remove(f)
     merged = True
     while merged:

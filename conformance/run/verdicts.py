@@ -16,7 +16,7 @@ __all__ = ["STATUSES", "FAMILIES", "Verdict", "FamilySummary", "ImplementationRe
 
 STATUSES = ("pass", "fail", "xfail", "xpass", "skip")
 #: Table columns, in order; families of new check ids are appended after these.
-FAMILIES = ("interface", "reference", "symbolic", "finite_differences", "properties", "documents")
+FAMILIES = ("interface", "reference", "symbolic", "finite_differences", "properties", "sizes", "documents")
 _SEVERITY = {"fail": 4, "xpass": 3, "xfail": 2, "pass": 1, "skip": 0}
 
 

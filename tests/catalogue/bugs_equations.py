@@ -27,16 +27,18 @@ def forward_columns(params, X):
     return zs, activations
 
 
-def backward_columns(params, zs, acts, Y, prime=sigmoid_prime, reduce_W=None, reduce_b=None):
+def backward_columns(params, zs, acts, Y, prime=sigmoid_prime, reduce_W=None, reduce_b=None, outer=None):
     """Batched BP1-BP4 for columns as samples, given a forward pass: correct (the mean over the
-    batch, sigma' = ``prime``) unless a bug passes its own ``prime`` or batch reductions."""
+    batch, sigma' = ``prime``, BP4's product delta a^T) unless a bug passes its own ``prime``,
+    batch reductions or ``outer(delta, a_prev)``."""
     N = Y.shape[1]
     reduce_W = reduce_W or (lambda g: g / N)
     reduce_b = reduce_b or (lambda d: d.sum(axis=1) / N)
+    outer = outer or (lambda d, a: d @ a.T)
     delta = (acts[-1] - Y) * prime(zs[-1])
     grads = []
     for l in range(len(params), 0, -1):
-        grads.insert(0, (reduce_W(delta @ acts[l - 1].T), reduce_b(delta)))
+        grads.insert(0, (reduce_W(outer(delta, acts[l - 1])), reduce_b(delta)))
         if l > 1:
             delta = (params[l - 1][0].T @ delta) * prime(zs[l - 2])
     return grads

@@ -11,7 +11,9 @@ of the example's layer sizes [n_0, ..., n_L] when the first wrong layer depends
 on them.  ``param`` is "W" or "b" when the bug touches only that parameter;
 None when it touches both (on a shrunk example with zero inputs only b differs,
 so either is a right answer).  ``factor`` (e.g. "2/n_L") is the c of got = c x
-expected, or of reported loss = c x the gradient's loss.
+expected, or of reported loss = c x the gradient's loss.  ``condition`` is a regular
+expression the diagnosis' conditions must match: the size condition the bisection
+names, such as "right for N <= 48, wrong from N = 49".
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ class Expect:
     param: Optional[str] = None             # "W" or "b" when only that parameter is wrong
     diagnosed_by: Optional[str] = None      # check whose diagnosis is read (default: checks[0])
     factor: Optional[str] = None            # "2", "2/n_L", "N", "1/N", "-1" on the diagnosed example
+    condition: Optional[str] = None         # a regular expression the diagnosis' conditions must match
 
     @property
     def diagnosis_check(self) -> str:

@@ -10,23 +10,24 @@ import math
 
 import numpy as np
 
-__all__ = ["Value", "micrograd_gradient"]
+__all__ = ["Value", "SetValue", "micrograd_gradient", "micrograd_set_graph_gradient"]
 
 
 class Value:
     """A scalar with a gradient slot and a closure that propagates its gradient to its parents."""
 
     __slots__ = ("data", "grad", "_backward", "_prev")
+    graph = tuple             #: the container of a Value's parents (micrograd itself keeps a set)
 
     def __init__(self, data, _prev=()):
         self.data = float(data)
         self.grad = 0.0
         self._backward = lambda: None
-        self._prev = _prev
+        self._prev = self.graph(_prev)
 
     def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data + other.data, (self, other))
+        other = other if isinstance(other, Value) else type(self)(other)
+        out = type(self)(self.data + other.data, (self, other))
 
         def _backward():
             self.grad += out.grad
@@ -35,8 +36,8 @@ class Value:
         return out
 
     def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data * other.data, (self, other))
+        other = other if isinstance(other, Value) else type(self)(other)
+        out = type(self)(self.data * other.data, (self, other))
 
         def _backward():
             self.grad += other.data * out.grad
@@ -48,7 +49,7 @@ class Value:
         return self * -1.0
 
     def __sub__(self, other):
-        return self + (-other if isinstance(other, Value) else Value(-other))
+        return self + (-other if isinstance(other, Value) else type(self)(-other))
 
     __radd__ = __add__
     __rmul__ = __mul__
@@ -56,7 +57,7 @@ class Value:
     def sigmoid(self):
         e = math.exp(-abs(self.data))
         s = 1.0 / (1.0 + e) if self.data >= 0 else e / (1.0 + e)
-        out = Value(s, (self,))
+        out = type(self)(s, (self,))
 
         def _backward():
             self.grad += s * (1.0 - s) * out.grad
@@ -79,14 +80,22 @@ class Value:
             v._backward()
 
 
-def micrograd_gradient(params, X, Y):
+class SetValue(Value):
+    """A Value whose parents are a set, as in micrograd itself: the graph is visited in an order set by the
+    objects' addresses, so the order in which gradients are summed changes from call to call."""
+
+    __slots__ = ()
+    graph = frozenset
+
+
+def micrograd_gradient(params, X, Y, value=Value):
     """[(dW^l, db^l)] of the mean half squared error, computed by Value.backward()."""
-    W = [[[Value(w) for w in row] for row in Wl] for Wl, _ in params]
-    b = [[Value(v) for v in bl] for _, bl in params]
+    W = [[[value(w) for w in row] for row in Wl] for Wl, _ in params]
+    b = [[value(v) for v in bl] for _, bl in params]
     N = X.shape[0]
-    loss = Value(0.0)
+    loss = value(0.0)
     for i in range(N):
-        a = [Value(x) for x in X[i]]
+        a = [value(x) for x in X[i]]
         for Wl, bl in zip(W, b):
             a = [sum((w * x for w, x in zip(row, a)), bj).sigmoid() for row, bj in zip(Wl, bl)]
         for aj, yj in zip(a, Y[i]):
@@ -95,3 +104,8 @@ def micrograd_gradient(params, X, Y):
     loss.backward()
     return [(np.array([[w.grad for w in row] for row in Wl]), np.array([v.grad for v in bl]))
             for Wl, bl in zip(W, b)]
+
+
+def micrograd_set_graph_gradient(params, X, Y):
+    """The same with ``SetValue``: correct, but not bitwise reproducible between identical calls."""
+    return micrograd_gradient(params, X, Y, value=SetValue)
