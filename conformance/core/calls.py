@@ -5,22 +5,25 @@ a per-call time limit, and captured stdout, stderr and warnings.  Whatever
 happens (an exception, ``None``, a wrong structure, NaN, a hang, modified
 inputs) is recorded in a ``CallOutcome`` instead of propagating.
 
+The call itself goes through ``conformance.isolation.invoke.invoke``, the one
+function that runs user code and observes it (time limit, output, warnings),
+in this process and in a worker process alike.  By default the implementation
+runs in a worker process (``conformance.isolation``): its entry points here
+are proxies, and the worker's observations (output, warnings, modified inputs
+copied back into these arrays) come back with the result, so everything below
+works the same in both modes.
+
 Time limit: SIGALRM (``signal.setitimer``) in the main thread, where pytest and
-pytest-xdist workers run tests; it interrupts Python code, including
-``time.sleep`` and Python-level loops.  It cannot interrupt a single long call
-into C (a huge BLAS call, a C extension's loop): the alarm is handled when the
-call returns.  Outside the main thread, or without SIGALRM (Windows), the call
-runs in a daemon thread that is abandoned after the limit; it keeps running in
-the background, but the verdict is given and the run goes on.
+pytest-xdist workers run tests.  In a worker process a call that does not stop
+at its own alarm (the timer disabled, a long call into C) is killed from
+outside.  In ``--in-process`` mode such a call cannot be interrupted: the alarm
+is handled when it returns to Python.  Outside the main thread, or without
+SIGALRM (Windows), the call runs in a daemon thread that is abandoned after the
+limit; it keeps running in the background, but the verdict is given and the
+run goes on.
 """
 from __future__ import annotations
 
-import io
-import signal
-import threading
-import time
-import warnings
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
@@ -30,6 +33,7 @@ from conformance.dropin.adapters import (ETA, StructureError, _flat_native, grad
                                   native_shapes, native_to_reference, to_native)
 from conformance.dropin.protocol import Implementation
 from conformance.core.tolerances import recovery_bound
+from conformance.isolation.invoke import CallTimeout, invoke, with_note
 from reference.network import Network, Params
 
 __all__ = ["DEFAULT_TIME_LIMIT", "CallTimeout", "CallError", "CallOutcome", "run_limited",
@@ -38,13 +42,9 @@ __all__ = ["DEFAULT_TIME_LIMIT", "CallTimeout", "CallError", "CallOutcome", "run
 DEFAULT_TIME_LIMIT = 5.0
 
 
-class CallTimeout(BaseException):
-    """Raised inside the implementation by the alarm; a BaseException so ``except Exception`` cannot swallow it."""
-
-
 @dataclass(frozen=True)
 class CallError:
-    """What went wrong in one call: category is raises, timeout, wrong_structure or non_finite."""
+    """What went wrong in one call: category is raises, timeout, wrong_structure, non_finite, crashed, ..."""
 
     category: str
     message: str
@@ -75,73 +75,11 @@ class CallOutcome:
         return self.error is None
 
 
-def _on_alarm(signum, frame):
-    raise CallTimeout()
-
-
-@contextmanager
-def _alarm(seconds: float):
-    old = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def _can_alarm() -> bool:
-    return hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
-
-
-def _describe(exc: BaseException) -> str:
-    tb = exc.__traceback__
-    where = ""
-    while tb is not None:
-        where = f" (at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno} in {tb.tb_frame.f_code.co_name})"
-        tb = tb.tb_next
-    return f"{type(exc).__name__}: {exc}{where}"
-
-
-def _threaded(fn: Callable, seconds: float):
-    box = {}
-
-    def target():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: B902 - reported, never re-raised here
-            box["exc"] = exc
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise CallTimeout()
-    if "exc" in box:
-        raise box["exc"]
-    return box.get("value")
-
-
 def run_limited(fn: Callable, seconds: Optional[float]):
     """(value, error message or None, category, captured output, warnings, seconds) of ``fn()``."""
-    buf, t0 = io.StringIO(), time.perf_counter()
-    value, message, category = None, None, None
-    with warnings.catch_warnings(record=True) as caught, redirect_stdout(buf), redirect_stderr(buf):
-        warnings.simplefilter("always")
-        try:
-            if seconds is None:
-                value = fn()
-            elif _can_alarm():
-                with _alarm(seconds):
-                    value = fn()
-            else:
-                value = _threaded(fn, seconds)
-        except CallTimeout:
-            how = "" if _can_alarm() else " (thread fallback: the call was abandoned and may still be running)"
-            message, category = f"no result within the time limit of {seconds:g} s per call{how}", "timeout"
-        except (Exception, SystemExit) as exc:
-            message, category = f"raised {_describe(exc)}", "raises"
-    notes = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    return value, message, category, buf.getvalue(), notes, time.perf_counter() - t0
+    inv = invoke(fn, time_limit=seconds)
+    notes = tuple(f"{category}: {message}" for category, message in inv.warnings)
+    return inv.value, inv.message, inv.category, with_note(inv.output, inv.written), notes, inv.seconds
 
 
 def first_non_finite(grads: Params):

@@ -1,0 +1,15 @@
+"""Implementations run out of process: one worker process per implementation, a language-neutral wire protocol.
+
+    wire      the frames of the protocol (JSON metadata, raw arrays): docs/WIRE.md
+    invoke    ``invoke``: calls user code once and observes the call (time limit, output, warnings, changed
+              inputs); the same function in a worker process and in ``--in-process`` mode
+    worker    the Python worker process: loads a drop-in module and answers the checker's requests
+    client    the checker's side of one worker process: start, limits, requests, kill, exit status
+    remote    implementations whose entry points are proxies to a worker; discovery through workers
+    native    drop-ins in any language: ``--impl-cmd COMMAND`` and a conventions file (JSON or TOML)
+
+A worker process imports ``wire``, ``invoke`` and ``worker`` of this package and
+``conformance.dropin`` (protocol, ready_adapters, discovery): nothing that imports
+the reference, so a user's own top-level ``reference`` package wins there.  This
+``__init__`` therefore imports nothing.
+"""
