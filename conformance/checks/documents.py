@@ -21,8 +21,9 @@ document's own criterion as the verdict.  In order:
 4. The run, under one time limit (the profile's per-check budget) and a guard: after
    2 % of a long check's calls (>= 500) ci and dev skip it when the implementation
    takes more than 4 x the float64 reference's time per call on the same problem (a
-   ratio, so independent of the machine's load), and every profile skips it when the
-   projected time exceeds half the per-check budget; thorough runs it then.
+   ratio, so independent of the machine's load; the round trip to a worker process is
+   not counted), and every profile skips it when the projected time exceeds half the
+   per-check budget; thorough runs it then.
 5. A failed criterion names the implementation, the check, expected (the document's
    criterion) and got (the figures measured), and is diagnosed on the check's first
    problem (where the implementation's gradient is compared with the reference).
@@ -47,6 +48,7 @@ from conformance.core.context import Context
 from conformance.checks.documents_plan import (LONG, PLANS, SPECS, Spec, dtype_options, first_problems, planned_calls,
                                         profile_options, support_gap)
 from conformance.core.search import CheckFailure
+from conformance.isolation.client import transport_seconds
 
 __all__ = ["Guard", "OverBudget", "applicability", "profile_summary", "reference_time", "run_document_check"]
 
@@ -62,7 +64,11 @@ class OverBudget(BaseException):
 
 class Guard:
     """Counts the calls into the implementation; after the first 2 % of a long check's calls compares
-    the median time per call with the reference's (``ratio``) and projects the run time (``allowance``)."""
+    the median time per call with the reference's (``ratio``) and projects the run time (``allowance``).
+
+    The time per call leaves out the time spent moving the call to and from the implementation's worker
+    process (``conformance.isolation.client.transport_seconds``): the ratio compares the two codes, not
+    where they run."""
 
     def __init__(self, total: int, allowance: float, ratio: Optional[float] = None,
                  reference_s: Optional[float] = None, profile: str = "ci"):
@@ -76,12 +82,12 @@ class Guard:
             self.calls += 1
             if self.calls == self.probe:
                 self._judge()
-            t0 = time.perf_counter()
+            t0, moved = time.perf_counter(), transport_seconds()
             try:
                 return fn(*args)
             finally:
                 if self.probe and self.calls < self.probe:
-                    self.times.append(time.perf_counter() - t0)
+                    self.times.append(time.perf_counter() - t0 - (transport_seconds() - moved))
         return guarded
 
     def _judge(self) -> None:

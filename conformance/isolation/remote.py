@@ -1,0 +1,344 @@
+"""Implementations whose entry points run in a worker process: the proxies and the worker handle behind them.
+
+``remote_implementation(declaration, handle)`` is an ``Implementation`` like any other: its
+``gradient`` / ``train_step`` / ``loss`` / ``forward`` are ``RemoteCall`` proxies that send the
+native arrays to the worker and return the native result, so calls.py, the adapters, the
+checks and the diagnosis work unchanged.  What the worker observed comes back with the result
+and is replayed here: output is written to this process's stdout (which ``invoke`` captures),
+warnings are re-issued, inputs the call modified are copied back into the caller's arrays
+(and lists it changed are changed here too), so mutation checks and in-place training steps
+work as before.
+
+``WorkerHandle`` owns the worker of one implementation: started on first use (outside the
+time limit of the call that needs it: ``invoke.suspended``), restarted after it dies or is
+killed.  Limits (``client.Limits``): the per-call time (the enclosing ``invoke``'s deadline,
+else ``time_limit``) plus ``grace`` before a kill; ``impl_time_limit`` seconds of calls in all;
+the memory limit.  Each failure becomes an exception ``invoke`` reports with its category:
+``CallTimeout`` (timeout), ``RemoteError`` (raises, crashed, out_of_memory, protocol_error,
+import_error).
+"""
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import shlex
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from conformance.dropin.protocol import Conventions, Implementation, KnownFailure, Support
+from conformance.isolation import wire
+from conformance.isolation.client import (Limits, WorkerDied, WorkerProcess, WorkerTimeout, add_transport,
+                                          exit_text, python_worker_argv)
+from conformance.isolation.invoke import CallTimeout, current_deadline, replay_output, suspended
+
+__all__ = ["RemoteError", "Launch", "WorkerHandle", "RemoteCall", "remote_implementation", "handle_of",
+           "with_fresh_worker", "Shutdown", "shut_down", "MAX_RESTARTS"]
+
+#: A worker that dies this many times is not started again in this checker process.
+MAX_RESTARTS = 100
+
+
+class RemoteError(Exception):
+    """A call that failed in (or with) its worker process; ``category`` and ``description`` say how."""
+
+    def __init__(self, category: str, description: str):
+        super().__init__(description)
+        self.category, self.description = category, description
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How to start the worker of one implementation: a command (any language) or the Python worker."""
+
+    spec: str = ""                      # what the Python worker loads (a discovery target)
+    command: Tuple[str, ...] = ()       # a worker in any language (--impl-cmd); empty: the Python worker
+
+    def argv(self) -> List[str]:
+        return list(self.command) if self.command else python_worker_argv()
+
+    def describe(self) -> str:
+        return shlex.join(self.command) if self.command else f"python worker loading {self.spec}"
+
+
+_WARNINGS: Dict[str, type] = {}
+
+
+def _warning_class(name: str) -> type:
+    """The builtin warning class of that name, else a UserWarning subclass carrying the name."""
+    cls = getattr(builtins, name, None)
+    if isinstance(cls, type) and issubclass(cls, Warning):
+        return cls
+    return _WARNINGS.setdefault(name, type(name, (UserWarning,), {}))
+
+
+def _sync(own, new) -> None:
+    """Make the caller's containers hold what the worker's held after the call (lists changed in place)."""
+    if isinstance(own, list) and isinstance(new, list):
+        own[:] = new
+    elif isinstance(own, tuple) and isinstance(new, tuple) and len(own) == len(new):
+        for o, n in zip(own, new):
+            _sync(o, n)
+
+
+def _copy_back(inputs: Sequence[np.ndarray], changed, arrays) -> None:
+    for i, tree in changed:
+        new, old = wire.from_tree(tree, arrays), inputs[int(i)]
+        if old.shape != new.shape and old.size == new.size:
+            try:
+                old.shape = new.shape
+            except AttributeError:
+                continue
+        if old.shape == new.shape:
+            old[...] = new
+
+
+class WorkerHandle:
+    """The worker process serving one implementation, with its limits and its history."""
+
+    def __init__(self, launch: Launch, name: str, limits: Limits, process: Optional[WorkerProcess] = None):
+        self.launch, self.name, self.limits, self.process = launch, name, limits, process
+        self.used, self.starts, self.deaths = 0.0, (1 if process else 0), []
+
+    def __repr__(self) -> str:
+        return f"WorkerHandle({self.name!r}, {self.launch.describe()})"
+
+    def start(self) -> WorkerProcess:
+        """A fresh worker that answered hello (and loaded the implementation); RemoteError if it cannot."""
+        if self.starts > MAX_RESTARTS:
+            raise RemoteError("crashed", f"its worker died {len(self.deaths)} times ({self.deaths[-1]}); "
+                                         f"not started again in this run")
+        self.starts += 1
+        try:
+            proc = WorkerProcess(self.launch.argv(), limits=self.limits, label=self.name)
+        except OSError as exc:
+            raise RemoteError("import_error", f"could not start {self.launch.describe()}: {exc}") from None
+        deadline = time.monotonic() + self.limits.startup
+        try:
+            hello, _, _ = proc.request({"op": "hello", "protocol": wire.PROTOCOL}, deadline=deadline)
+            if "error" in hello or hello.get("protocol") != wire.PROTOCOL:
+                raise wire.ProtocolError(f"hello was answered with {hello!r:.200}")
+            if not self.launch.command:
+                loaded, _, _ = proc.request({"op": "load", "spec": self.launch.spec}, deadline=deadline)
+                self._check_loaded(loaded)
+        except RemoteError:
+            proc.kill("it could not load the implementation")
+            raise
+        except (WorkerDied, WorkerTimeout, wire.ProtocolError) as exc:
+            proc.kill("it did not start")
+            raise RemoteError("import_error", f"its worker ({self.launch.describe()}) did not start: "
+                                              f"{_what(exc, self.limits.startup)}{_stderr(proc)}") from None
+        return proc
+
+    def _check_loaded(self, reply: dict) -> None:
+        rows = {d["name"]: d for d in reply.get("implementations", ())}
+        row = rows.get(self.name)
+        if "error" in reply or row is None or row.get("load_error"):
+            why = (reply.get("error") or {}).get("message") or (row or {}).get("load_error") or (
+                f"{self.launch.spec} no longer declares {self.name!r}")
+            raise RemoteError("import_error", f"its worker could not load it: {why}")
+
+    def ensure(self) -> WorkerProcess:
+        """The running worker, started now if needed (the time it takes is not charged to any call)."""
+        if self.process is None or not self.process.alive:
+            with suspended():
+                t0 = time.monotonic()
+                try:
+                    self.process = self.start()
+                finally:
+                    self.used += time.monotonic() - t0
+        return self.process
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill("stopped")
+            self.process = None
+
+    def _lost(self, why: str) -> None:
+        self.deaths.append(why)
+        if self.process is not None and self.process.proc.poll() is None:
+            self.process.kill(why)
+        self.process = None
+
+    def call(self, entry: str, args: tuple, kwargs: dict):
+        """The native result of ``entry(*args, **kwargs)`` in the worker (module docstring)."""
+        left = self.limits.impl_time_limit - self.used
+        if left <= 0:
+            raise RemoteError("timeout", f"the implementation used up its {self.limits.impl_time_limit:g} s "
+                                         f"(--impl-time-limit) in this run; its worker was stopped")
+        proc = self.ensure()
+        deadline = current_deadline()
+        now = time.monotonic()
+        limit = max(1e-3, (deadline - now) if deadline is not None else self.limits.time_limit)
+        kill_at = now + min(limit + self.limits.grace, left)
+        by_budget = left < limit + self.limits.grace
+        inputs: list = []
+        header = {"op": "call", "impl": self.name, "entry": entry, "args": wire.to_tree(list(args), inputs),
+                  "kwargs": {k: wire.to_tree(v, inputs) for k, v in kwargs.items()}, "time_limit": limit,
+                  "output_limit": self.limits.output}
+        if entry == "train_step" and len(args) > 3 and isinstance(args[3], (int, float)):
+            header["eta"] = float(args[3])
+        t0 = time.perf_counter()
+        try:
+            reply, arrays, stderr = self._exchange(proc, header, inputs, kill_at, limit, by_budget)
+        finally:
+            self.used += time.perf_counter() - t0
+        add_transport(time.perf_counter() - t0 - float(reply.get("seconds") or 0.0))
+        return self._result(reply, arrays, stderr, args, inputs)
+
+    def _exchange(self, proc: WorkerProcess, header: dict, inputs: list, kill_at: float, limit: float,
+                  by_budget: bool):
+        try:
+            return proc.request(header, inputs, deadline=kill_at)
+        except WorkerTimeout:
+            self._lost("killed after no reply within the time limit")
+            if by_budget:
+                raise RemoteError("timeout", f"the implementation used up its {self.limits.impl_time_limit:g} s "
+                                             f"(--impl-time-limit) in this run; its worker was killed") from None
+            raise CallTimeout(self._killed_text(limit)) from None
+        except WorkerDied as died:
+            self._lost(exit_text(died.returncode))
+            raise RemoteError(*_death(died, header.get("entry"))) from None
+        except wire.ProtocolError as exc:
+            self._lost("it broke the wire protocol")
+            raise RemoteError("protocol_error", f"its worker broke the wire protocol: {exc}{_stderr(proc)}") from None
+        except BaseException as interrupt:  # this process was interrupted (its own alarm, a budget, Ctrl-C)
+            if self._settle(proc, kill_at) or not isinstance(interrupt, CallTimeout):
+                raise
+            raise CallTimeout(self._killed_text(limit)) from None
+
+    def _killed_text(self, limit: float) -> str:
+        return (f"no result within the time limit of {limit:.3g} s per call, nor {self.limits.grace:g} s later: "
+                f"its worker was killed (it did not stop at its own alarm: the timer disabled, SIGALRM handled by "
+                f"the implementation, or a long call into C)")
+
+    def _settle(self, proc: WorkerProcess, kill_at: float) -> bool:
+        """After an interruption: let the worker finish the call it is on (its reply is dropped); True if it
+        did, False if it had to be killed."""
+        try:
+            proc.reply(kill_at)
+            return True
+        except BaseException:
+            self._lost("killed after an interrupted call")
+            return False
+
+    def _result(self, reply: dict, arrays: list, stderr: str, args: tuple, inputs: list):
+        _copy_back(inputs, reply.get("changed") or (), arrays)
+        if "args" in reply:
+            for own, new in zip(args, wire.from_tree(reply["args"], arrays, inputs)):
+                _sync(own, new)
+        kept, fd_kept = str(reply.get("output") or ""), stderr[0]
+        written = int(reply.get("output_written") or len(kept)) + stderr[1]
+        if written:
+            replay_output(kept + fd_kept, written)
+        for category, message in reply.get("warnings") or ():
+            warnings.warn(message, _warning_class(str(category)), stacklevel=3)
+        error = reply.get("error")
+        if error:
+            category, message = str(error.get("category") or "raises"), str(error.get("message") or "failed")
+            if category == "timeout":
+                raise CallTimeout()
+            if category == "out_of_memory" and self.limits.memory:
+                message += f" (the worker's memory limit is {self.limits.memory / 2 ** 20:g} MiB: --memory-limit)"
+            raise RemoteError(category, message)
+        return wire.from_tree(reply.get("value"), arrays, inputs)
+
+
+def _what(exc: BaseException, seconds: float) -> str:
+    if isinstance(exc, WorkerTimeout):
+        return f"no reply within {seconds:g} s"
+    if isinstance(exc, WorkerDied):
+        return f"it {exit_text(exc.returncode)}"
+    return str(exc)
+
+
+def _stderr(proc: WorkerProcess) -> str:
+    tail = proc.stderr_tail()
+    return f"; its stderr: {tail}" if tail else ""
+
+
+def _death(died: WorkerDied, entry: str) -> Tuple[str, str]:
+    """(category, message) for a worker that ended during a call."""
+    how = exit_text(died.returncode)
+    if died.returncode == 0:
+        how += " (os._exit(0), or exit() from C, inside the call)"
+    tail = died.stderr.decode("utf-8", "replace").strip()
+    tail = ("; its stderr: " + (tail if len(tail) <= 600 else "..." + tail[-600:])) if tail else ""
+    return "crashed", f"its worker process {how} during the call to {entry}(){tail}"
+
+
+class RemoteCall:
+    """One entry point of a remote implementation: calling it calls the worker."""
+
+    __slots__ = ("handle", "entry")
+
+    def __init__(self, handle: WorkerHandle, entry: str):
+        self.handle, self.entry = handle, entry
+
+    def __call__(self, *args, **kwargs):
+        return self.handle.call(self.entry, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<{self.entry} of {self.handle.name!r}, run by {self.handle.launch.describe()}>"
+
+
+def remote_implementation(decl: dict, handle: Optional[WorkerHandle]) -> Implementation:
+    """The Implementation a worker declared, its entry points proxies to ``handle``."""
+    common = dict(name=decl["name"], source=decl.get("source", ""), description=decl.get("description", ""))
+    if decl.get("load_error") or decl.get("unavailable") or handle is None:
+        return Implementation(**common, load_error=decl.get("load_error", ""), unavailable=decl.get("unavailable", ""))
+    sup = dict(decl["support"])
+    sup["outputs"] = tuple(sup["outputs"])
+    if sup.get("layer_sizes") is not None:
+        sup["layer_sizes"] = tuple(tuple(s) for s in sup["layer_sizes"])
+    calls = {e: RemoteCall(handle, e) for e in decl["entries"]}
+    return Implementation(**common, gradient=calls.get("gradient"), train_step=calls.get("train_step"),
+                          loss=calls.get("loss"), forward=calls.get("forward"),
+                          conventions=Conventions(**decl["conventions"]), support=Support(**sup),
+                          known_failures=tuple(KnownFailure(c, r) for c, r in decl.get("known_failures", ())),
+                          time_limit=decl.get("time_limit"))
+
+
+def handle_of(impl: Implementation) -> Optional[WorkerHandle]:
+    """The worker handle behind a remote implementation, or None for one loaded in this process."""
+    entry = impl.gradient or impl.train_step
+    return entry.handle if isinstance(entry, RemoteCall) else None
+
+
+def with_fresh_worker(impl: Implementation) -> Tuple[Implementation, WorkerHandle]:
+    """``impl`` served by a new worker of its own (started on its first call), and that worker's handle."""
+    old = handle_of(impl)
+    handle = WorkerHandle(old.launch, old.name, old.limits)
+    calls = {e: RemoteCall(handle, e) for e in ("gradient", "train_step", "loss", "forward") if getattr(impl, e)}
+    return dataclasses.replace(impl, **calls), handle
+
+
+@dataclass(frozen=True)
+class Shutdown:
+    """How a worker ended when asked to: what it reported, its exit status, whether its own last frame came."""
+
+    threads: Tuple[str, ...] = ()       # non-daemon threads still running when it was asked to stop
+    status: Optional[int] = None        # None: it did not exit within the grace period and was killed
+    exited_frame: bool = False          # the Python worker's {"op": "exited"}, written after every atexit hook
+    stderr: str = ""
+    error: str = ""                     # it did not answer the shutdown request
+
+
+def shut_down(handle: WorkerHandle, wait: Optional[float] = None) -> Shutdown:
+    """Ask the running worker of ``handle`` to shut down and observe how it ends (it is gone afterwards)."""
+    proc, wait = handle.process, handle.limits.grace if wait is None else wait
+    if proc is None or not proc.alive:
+        return Shutdown(error="its worker was not running")
+    handle.process = None
+    try:
+        reply, _, _ = proc.request({"op": "shutdown"}, deadline=time.monotonic() + wait)
+    except (WorkerDied, WorkerTimeout, wire.ProtocolError) as exc:
+        status = proc.proc.poll()
+        proc.kill("it did not answer shutdown")
+        return Shutdown(status=status, stderr=proc.stderr_tail(), error=_what(exc, wait))
+    status, exited, stderr = proc.finish(wait)
+    return Shutdown(threads=tuple(str(t) for t in reply.get("threads") or ()), status=status, exited_frame=exited,
+                    stderr=stderr.strip())
