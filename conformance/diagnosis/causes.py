@@ -40,6 +40,10 @@ CAUSES = {
     "random_mask": "a random (dropout-like) mask is left on: results change between identical calls",
     "prints_output": "the implementation writes to stdout or stderr during a call",
     "import_error": "the implementation's module could not be loaded",
+    "crashed": "the implementation's worker process died during a call (a signal such as SIGSEGV, or an exit)",
+    "out_of_memory": "the call ran out of memory (MemoryError, or the worker's memory limit)",
+    "protocol_error": "the implementation's worker did not follow the wire protocol (junk on its stdout?)",
+    "unclean_exit": "the worker process does not end cleanly: a thread left running, an atexit hook ending it",
     "wrong_for_specific_shapes": "wrong only for some architectures (e.g. a hard-coded depth)",
 }
 
