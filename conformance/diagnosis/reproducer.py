@@ -2,9 +2,12 @@
 
 Every float is written with ``repr`` (shortest round-trip form), so the arrays
 rebuilt are bit-for-bit those of the failing example.  The script imports the
-implementation the way discovery found it (module or file path), computes the
-reference gradient and the implementation's (in reference conventions, via
-``conformance.dropin.adapters.gradient_of``) and prints both side by side.
+implementation the way discovery found it (module or file path; loaded into
+the script's own process, so a debugger reaches it), or starts the command of a
+drop-in in another language (``conformance.isolation.native.command_implementation``),
+computes the reference gradient and the implementation's (in reference
+conventions, via ``conformance.dropin.adapters.gradient_of``) and prints both
+side by side.
 """
 from __future__ import annotations
 
@@ -12,8 +15,11 @@ from typing import Iterable
 
 import numpy as np
 
+import shlex
+
 from conformance.dropin.protocol import Implementation
 from conformance.core.strategies import Problem
+from conformance.isolation.remote import handle_of
 
 __all__ = ["array_code", "problem_code", "reproducer"]
 
@@ -35,6 +41,10 @@ def problem_code(p: Problem) -> str:
 
 
 def _impl_code(impl: Implementation) -> str:
+    handle = handle_of(impl)
+    if handle is not None and handle.launch.command:
+        return ("from conformance.isolation.native import command_implementation\n"
+                f"impl = command_implementation({shlex.join(handle.launch.command)!r}, {impl.source!r})")
     if impl.source:
         return f"impl = load_implementation({impl.source!r}, {impl.name!r})"
     return (f"impl = ...  # the Implementation object named {impl.name!r} (it was not loaded by discovery;"

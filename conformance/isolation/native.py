@@ -82,7 +82,10 @@ def declaration_of(table: dict, where: str) -> dict:
 
 def _verify(handle: WorkerHandle) -> None:
     """Start the command once and have it answer hello; keep it running for the first call."""
-    proc = WorkerProcess(handle.launch.argv(), limits=handle.limits, label=handle.name)
+    try:
+        proc = WorkerProcess(handle.launch.argv(), limits=handle.limits, label=handle.name)
+    except OSError as exc:
+        raise ConventionsError(f"could not start {handle.launch.describe()}: {exc.strerror or exc}") from None
     try:
         reply, _, _ = proc.request({"op": "hello", "protocol": wire.PROTOCOL},
                                    deadline=time.monotonic() + handle.limits.startup)
