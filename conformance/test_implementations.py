@@ -17,14 +17,13 @@ import json
 import pytest
 
 from conformance.checks import select_checks
-from conformance.run.loading import implementations_for_run, settings_from_env, share_a_core
+from conformance.run.loading import implementations_for_run, settings_from_env
 from conformance.run.pytest_run import META_PROPERTY, VERDICT_PROPERTY
 from conformance.run.report import format_verdict
 from conformance.run.runner import run_check
 from conformance.run.trust import records
 
 SETTINGS = settings_from_env()
-share_a_core()
 LOADED = implementations_for_run(SETTINGS)
 
 

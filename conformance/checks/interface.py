@@ -21,7 +21,8 @@ from conformance.core.search import CheckFailure
 from conformance.core.strategies import LARGE_SCALES, Problem, batches, parameters, problems_in
 from conformance.isolation.client import exit_text
 from conformance.isolation.invoke import truncation
-from conformance.isolation.remote import handle_of, shut_down, with_fresh_worker
+from conformance.isolation.remote import handle_of
+from conformance.isolation.shutdown import shut_down, with_fresh_worker
 from reference.network import Network
 
 __all__ = ["corner_problems", "first_difference", "saturated"]
@@ -200,6 +201,8 @@ def quiet(ctx: Context) -> CheckResult:
     def body(p):
         p = ctx.prepare(p)
         out = ctx.call(p)
+        if out.error is not None and out.error.category == "timeout":
+            require(ctx, "interface.quiet", p, out)  # a call that never returns cannot be called quiet
         if out.output.strip():
             first = out.output.strip().splitlines()[0][:120]
             cut = truncation(out.output)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import re
 import resource
 import select
 import signal
@@ -21,15 +20,14 @@ import subprocess
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass, replace
 from typing import List, Optional, Sequence, Tuple
 
 from conformance._imports import ROLE_VAR, ROOT
 from conformance.isolation import wire
-from conformance.isolation.invoke import OUTPUT_LIMIT
+from conformance.isolation.limits import Limits
 
-__all__ = ["Limits", "WorkerProcess", "WorkerDied", "WorkerTimeout", "python_worker_argv", "exit_text",
-           "parse_memory", "stop_all", "transport_seconds", "add_transport", "LIVE"]
+__all__ = ["WorkerProcess", "WorkerDied", "WorkerTimeout", "python_worker_argv", "exit_text", "stop_all",
+           "transport_seconds", "add_transport", "LIVE"]
 
 #: Starts the Python worker with this installation's ``conformance`` (never a user's package of that name),
 #: the current folder first on sys.path (module names resolve as under ``python -m``).
@@ -42,45 +40,6 @@ BOOT = ("import importlib.util, sys\n"
         "spec.loader.exec_module(module)\n"
         "from conformance.isolation.worker import main\n"
         "sys.exit(main())\n")
-
-_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-
-
-def parse_memory(text) -> Optional[int]:
-    """Bytes from '4G', '512M', '1073741824' (None for '0', 'none' or '')."""
-    if text is None or str(text).strip().lower() in ("", "0", "none", "unlimited"):
-        return None
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", str(text).upper())
-    if not m:
-        raise ValueError(f"memory limit {text!r}: expected a size such as 4G, 512M or 0 for none")
-    return int(float(m.group(1)) * _UNITS[m.group(2)])
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What a worker may use.  Defaults are documented in docs/CONFORMANCE.md (section 6)."""
-
-    time_limit: float = 5.0            # seconds per call when the check sets none
-    impl_time_limit: float = 900.0     # seconds of requests per implementation in one checker process
-    memory: Optional[int] = 4 << 30    # bytes of address space per worker; None: no limit
-    output: int = OUTPUT_LIMIT         # characters (bytes on stderr) kept per call
-    startup: float = 120.0             # seconds to start a worker and load the implementation
-    grace: float = 1.0                 # seconds a worker gets, past a limit, to answer by itself
-
-    ENV = {"time_limit": "CONFORMANCE_TIME_LIMIT", "impl_time_limit": "CONFORMANCE_IMPL_TIME_LIMIT",
-           "memory": "CONFORMANCE_MEMORY_LIMIT"}
-
-    @classmethod
-    def from_env(cls, environ=None) -> "Limits":
-        env, out = os.environ if environ is None else environ, cls()
-        if env.get(cls.ENV["time_limit"]):
-            out = replace(out, time_limit=float(env[cls.ENV["time_limit"]]))
-        if env.get(cls.ENV["impl_time_limit"]):
-            out = replace(out, impl_time_limit=float(env[cls.ENV["impl_time_limit"]]))
-        if env.get(cls.ENV["memory"]) is not None and env.get(cls.ENV["memory"]) != "":
-            out = replace(out, memory=parse_memory(env[cls.ENV["memory"]]))
-        return out
-
 
 class WorkerDied(Exception):
     """The worker process ended while the checker waited for it."""

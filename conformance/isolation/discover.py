@@ -21,7 +21,8 @@ from typing import List, Optional, Sequence, Tuple
 
 from conformance.dropin import discovery
 from conformance.dropin.protocol import Implementation
-from conformance.isolation.client import Limits, WorkerDied, WorkerProcess, WorkerTimeout, exit_text
+from conformance.isolation.client import WorkerDied, WorkerProcess, WorkerTimeout, exit_text
+from conformance.isolation.limits import Limits
 from conformance.isolation.remote import Launch, WorkerHandle, handle_of, remote_implementation
 from conformance.isolation.worker import declaration
 from conformance.isolation import wire

@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 import warnings
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence, Tuple
 
@@ -59,7 +59,7 @@ class Invocation:
     output: str = ""                      # what was kept of stdout + stderr (the first ``output_limit`` characters)
     written: int = 0                      # characters written in all
     warnings: Tuple[Tuple[str, str], ...] = ()   # (category name, message), in order, without repeats
-    seconds: float = 0.0                  # the time fn() itself took
+    seconds: float = 0.0                  # the time the call took (fn() and its alarm)
     changed: Tuple[int, ...] = ()         # indices into ``watch`` of the arrays the call modified
 
 
@@ -121,9 +121,11 @@ _local = threading.local()
 
 
 def _deadlines() -> list:
-    if not hasattr(_local, "stack"):
+    try:
+        return _local.stack
+    except AttributeError:
         _local.stack = []
-    return _local.stack
+        return _local.stack
 
 
 def current_deadline() -> Optional[float]:
@@ -132,8 +134,12 @@ def current_deadline() -> Optional[float]:
     return min(stack) if stack else None
 
 
+_MAIN = threading.main_thread()
+_HAS_ALARM = hasattr(signal, "SIGALRM")
+
+
 def _can_alarm() -> bool:
-    return hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    return _HAS_ALARM and threading.current_thread() is _MAIN
 
 
 @contextmanager
@@ -198,14 +204,6 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"
 
 
-def _timed(fn: Callable, box: list):
-    t0 = time.perf_counter()
-    try:
-        return fn()
-    finally:
-        box.append(time.perf_counter() - t0)
-
-
 def _limited(fn: Callable, seconds: Optional[float]):
     if seconds is None:
         return fn()
@@ -225,8 +223,12 @@ def _snapshot(watch: Sequence) -> list:
 
 
 def _changed(watch: Sequence, before: list) -> Tuple[int, ...]:
-    return tuple(i for i, (a, (shape, dtype, data)) in enumerate(zip(watch, before))
-                 if a.shape != shape or a.dtype != dtype or a.tobytes() != data)
+    out = []
+    for i, a in enumerate(watch):
+        shape, dtype, data = before[i]
+        if a.tobytes() != data or a.shape != shape or a.dtype != dtype:
+            out.append(i)
+    return tuple(out)
 
 
 def _failure(exc: BaseException, seconds: Optional[float]) -> Tuple[str, str]:
@@ -245,18 +247,25 @@ def invoke(fn: Callable, *, time_limit: Optional[float] = None, watch: Sequence 
            output_limit: int = OUTPUT_LIMIT, contain_interrupts: bool = False) -> Invocation:
     """Call ``fn()`` once under ``time_limit`` seconds (None: no limit) and observe it (module docstring)."""
     contained = BaseException if contain_interrupts else (Exception, SystemExit)
-    sink, out, timing = BoundedText(output_limit), Invocation(), []
+    sink, out = BoundedText(output_limit), Invocation()
     before = _snapshot(watch)
-    with warnings.catch_warnings(record=True) as caught, redirect_stdout(sink), redirect_stderr(sink):
+    saved = sys.stdout, sys.stderr
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        sys.stdout = sys.stderr = sink
+        t0 = time.perf_counter()
         try:
-            out.value = _limited(lambda: _timed(fn, timing), time_limit)
+            out.value = _limited(fn, time_limit)
         except CallTimeout as exc:
             out.category, out.message = _failure(exc, time_limit)
         except contained as exc:
             out.category, out.message = _failure(exc, time_limit)
-    out.seconds = timing[0] if timing else 0.0
+        finally:
+            out.seconds = time.perf_counter() - t0
+            sys.stdout, sys.stderr = saved
     out.output, out.written = sink.kept(), sink.written
-    out.warnings = tuple(dict.fromkeys((w.category.__name__, str(w.message)) for w in caught))
-    out.changed = _changed(watch, before)
+    if caught:
+        out.warnings = tuple(dict.fromkeys((w.category.__name__, str(w.message)) for w in caught))
+    if watch:
+        out.changed = _changed(watch, before)
     return out

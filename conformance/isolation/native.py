@@ -26,7 +26,8 @@ from typing import Optional, Sequence, Union
 
 from conformance.dropin.protocol import Implementation, implementation
 from conformance.isolation import wire
-from conformance.isolation.client import Limits, WorkerDied, WorkerProcess, WorkerTimeout, exit_text
+from conformance.isolation.client import WorkerDied, WorkerProcess, WorkerTimeout, exit_text
+from conformance.isolation.limits import Limits
 from conformance.isolation.remote import Launch, RemoteCall, WorkerHandle
 
 __all__ = ["ENTRY_KEYS", "read_table", "command_implementation", "declaration_of", "ConventionsError"]

@@ -11,7 +11,7 @@ work as before.
 
 ``WorkerHandle`` owns the worker of one implementation: started on first use (outside the
 time limit of the call that needs it: ``invoke.suspended``), restarted after it dies or is
-killed.  Limits (``client.Limits``): the per-call time (the enclosing ``invoke``'s deadline,
+killed.  Limits (``limits.Limits``): the per-call time (the enclosing ``invoke``'s deadline,
 else ``time_limit``) plus ``grace`` before a kill; ``impl_time_limit`` seconds of calls in all;
 the memory limit.  Each failure becomes an exception ``invoke`` reports with its category:
 ``CallTimeout`` (timeout), ``RemoteError`` (raises, crashed, out_of_memory, protocol_error,
@@ -20,7 +20,6 @@ import_error).
 from __future__ import annotations
 
 import builtins
-import dataclasses
 import shlex
 import time
 import warnings
@@ -31,12 +30,13 @@ import numpy as np
 
 from conformance.dropin.protocol import Conventions, Implementation, KnownFailure, Support
 from conformance.isolation import wire
-from conformance.isolation.client import (Limits, WorkerDied, WorkerProcess, WorkerTimeout, add_transport,
+from conformance.isolation.client import (WorkerDied, WorkerProcess, WorkerTimeout, add_transport,
                                           exit_text, python_worker_argv)
 from conformance.isolation.invoke import CallTimeout, current_deadline, replay_output, suspended
+from conformance.isolation.limits import Limits
 
 __all__ = ["RemoteError", "Launch", "WorkerHandle", "RemoteCall", "remote_implementation", "handle_of",
-           "with_fresh_worker", "Shutdown", "shut_down", "MAX_RESTARTS"]
+           "MAX_RESTARTS"]
 
 #: A worker that dies this many times is not started again in this checker process.
 MAX_RESTARTS = 100
@@ -307,38 +307,3 @@ def handle_of(impl: Implementation) -> Optional[WorkerHandle]:
     entry = impl.gradient or impl.train_step
     return entry.handle if isinstance(entry, RemoteCall) else None
 
-
-def with_fresh_worker(impl: Implementation) -> Tuple[Implementation, WorkerHandle]:
-    """``impl`` served by a new worker of its own (started on its first call), and that worker's handle."""
-    old = handle_of(impl)
-    handle = WorkerHandle(old.launch, old.name, old.limits)
-    calls = {e: RemoteCall(handle, e) for e in ("gradient", "train_step", "loss", "forward") if getattr(impl, e)}
-    return dataclasses.replace(impl, **calls), handle
-
-
-@dataclass(frozen=True)
-class Shutdown:
-    """How a worker ended when asked to: what it reported, its exit status, whether its own last frame came."""
-
-    threads: Tuple[str, ...] = ()       # non-daemon threads still running when it was asked to stop
-    status: Optional[int] = None        # None: it did not exit within the grace period and was killed
-    exited_frame: bool = False          # the Python worker's {"op": "exited"}, written after every atexit hook
-    stderr: str = ""
-    error: str = ""                     # it did not answer the shutdown request
-
-
-def shut_down(handle: WorkerHandle, wait: Optional[float] = None) -> Shutdown:
-    """Ask the running worker of ``handle`` to shut down and observe how it ends (it is gone afterwards)."""
-    proc, wait = handle.process, handle.limits.grace if wait is None else wait
-    if proc is None or not proc.alive:
-        return Shutdown(error="its worker was not running")
-    handle.process = None
-    try:
-        reply, _, _ = proc.request({"op": "shutdown"}, deadline=time.monotonic() + wait)
-    except (WorkerDied, WorkerTimeout, wire.ProtocolError) as exc:
-        status = proc.proc.poll()
-        proc.kill("it did not answer shutdown")
-        return Shutdown(status=status, stderr=proc.stderr_tail(), error=_what(exc, wait))
-    status, exited, stderr = proc.finish(wait)
-    return Shutdown(threads=tuple(str(t) for t in reply.get("threads") or ()), status=status, exited_frame=exited,
-                    stderr=stderr.strip())

@@ -55,7 +55,20 @@ class Opaque:
         return self.text
 
 
-_ENCODE = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+def _no_default(value):
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _encoder():
+    """A compact, strict JSON encoder (the C one, made once, where the interpreter has it)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+    encode = make(None, _no_default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, False)
+    return lambda value: "".join(encode(value, 0))
+
+
+_ENCODE = _encoder()
 _DTYPES: dict = {}
 
 
@@ -105,20 +118,13 @@ def array_of(meta, buffer, offset: int) -> Tuple[np.ndarray, int]:
     """(a fresh writable array, the offset after it) for ``meta`` = [dtype, shape, order] at ``offset``."""
     try:
         text, shape, order = meta
-        dtype, shape = _dtype(text), tuple(shape)
-        count = 1
-        for n in shape:
-            if type(n) is not int or n < 0:
-                raise ValueError("every size must be an integer >= 0")
-            count *= n
         if order != "C" and order != "F":
             raise ValueError("the order must be 'C' or 'F'")
+        arr = np.ndarray(shape, _dtype(text), buffer, offset, order=order)
     except (TypeError, ValueError) as exc:
-        raise ProtocolError(f"bad array metadata {meta!r} (expected [dtype, shape, order]): {exc}") from None
-    end = offset + count * dtype.itemsize
-    if end > len(buffer):
-        raise ProtocolError(f"the payload ends before array {meta!r} (needs bytes {offset}..{end}, has {len(buffer)})")
-    return np.ndarray(shape, dtype, buffer, offset, order=order).copy(order=order), end
+        raise ProtocolError(f"bad array metadata {meta!r} at byte {offset} of {len(buffer)} (expected [dtype, "
+                            f"shape, order] within the payload): {exc}") from None
+    return arr.copy(order=order), offset + arr.nbytes
 
 
 def parse(buffer) -> Optional[Tuple[dict, List[np.ndarray], int]]:
@@ -187,13 +193,17 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def to_tree(value, arrays: list, inputs: Sequence[np.ndarray] = (), depth: int = 0):
+def to_tree(value, arrays: list, inputs: Sequence[np.ndarray] = ()):
     """``value`` as a JSON tree; its arrays are appended to ``arrays`` (an input array as {"$input": k})."""
+    ids = {id(a): k for k, a in enumerate(inputs)} if inputs else None
+    return _tree(value, arrays, ids, 0)
+
+
+def _tree(value, arrays: list, ids, depth: int):
     kind = type(value)
     if kind is np.ndarray:
-        for k, arr in enumerate(inputs):
-            if value is arr:
-                return {"$input": k}
+        if ids is not None and id(value) in ids:
+            return {"$input": ids[id(value)]}
         if value.dtype.kind not in "biufc":
             return {"$object": "ndarray", "repr": _short_repr(value), "dtype": str(value.dtype),
                     "shape": list(value.shape)}
@@ -202,7 +212,7 @@ def to_tree(value, arrays: list, inputs: Sequence[np.ndarray] = (), depth: int =
     if kind is tuple or kind is list:
         if depth > MAX_DEPTH:
             return _opaque(value)
-        items = [to_tree(v, arrays, inputs, depth + 1) for v in value]
+        items = [_tree(v, arrays, ids, depth + 1) for v in value]
         return items if kind is list else {"$tuple": items}
     if value is None or kind is bool or kind is str or kind is int:
         return value
@@ -211,17 +221,17 @@ def to_tree(value, arrays: list, inputs: Sequence[np.ndarray] = (), depth: int =
     if depth > MAX_DEPTH:
         return _opaque(value)
     if isinstance(value, (list, tuple)):
-        return to_tree(list(value) if isinstance(value, list) else tuple(value), arrays, inputs, depth)
+        return _tree(list(value) if isinstance(value, list) else tuple(value), arrays, ids, depth)
     if isinstance(value, dict):
-        return {"$dict": [[to_tree(k, arrays, inputs, depth + 1), to_tree(v, arrays, inputs, depth + 1)]
+        return {"$dict": [[_tree(k, arrays, ids, depth + 1), _tree(v, arrays, ids, depth + 1)]
                           for k, v in value.items()]}
     if isinstance(value, (bool, str, int, float)) and not isinstance(value, np.generic):
-        return to_tree((bool if isinstance(value, bool) else str if isinstance(value, str) else
-                        int if isinstance(value, int) else float)(value), arrays, inputs, depth)
-    return _array_like(value, arrays, inputs, depth)
+        return _tree((bool if isinstance(value, bool) else str if isinstance(value, str) else
+                      int if isinstance(value, int) else float)(value), arrays, ids, depth)
+    return _array_like(value, arrays, depth)
 
 
-def _array_like(value, arrays: list, inputs, depth: int):
+def _array_like(value, arrays: list, depth: int):
     """A numpy scalar, or an object with ``__array__`` (a torch tensor, a jax array), as an array."""
     if isinstance(value, np.generic) or hasattr(value, "__array__"):
         try:
@@ -229,7 +239,7 @@ def _array_like(value, arrays: list, inputs, depth: int):
         except Exception:
             return _opaque(value)
         if isinstance(arr, np.ndarray) and _sendable(arr):
-            return to_tree(arr, arrays, (), depth)
+            return _tree(arr, arrays, None, depth)
     return _opaque(value)
 
 
@@ -253,17 +263,16 @@ def from_tree(tree, arrays: Sequence[np.ndarray], inputs: Sequence = ()):
     if kind is not dict:
         return tree
     if len(tree) == 1:
-        key, item = next(iter(tree.items()))
-        if key == "$array":
-            return _index(arrays, item, "$array")
-        if key == "$tuple":
-            return tuple([from_tree(t, arrays, inputs) for t in item])
-        if key == "$input":
-            return _index(inputs, item, "$input")
-        if key == "$float":
-            return float(item)
-        if key == "$dict":
-            return {_hashable(from_tree(k, arrays, inputs)): from_tree(v, arrays, inputs) for k, v in item}
+        if "$array" in tree:
+            return _index(arrays, tree["$array"], "$array")
+        if "$tuple" in tree:
+            return tuple([from_tree(t, arrays, inputs) for t in tree["$tuple"]])
+        if "$input" in tree:
+            return _index(inputs, tree["$input"], "$input")
+        if "$float" in tree:
+            return float(tree["$float"])
+        if "$dict" in tree:
+            return {_hashable(from_tree(k, arrays, inputs)): from_tree(v, arrays, inputs) for k, v in tree["$dict"]}
     if "$object" in tree:
         if tree.get("dtype") is not None and tree.get("shape") is not None:
             return np.full(tuple(tree["shape"]), Opaque(str(tree["dtype"]), str(tree.get("repr", ""))), dtype=object)
@@ -272,9 +281,9 @@ def from_tree(tree, arrays: Sequence[np.ndarray], inputs: Sequence = ()):
 
 
 def _index(items: Sequence, k, what: str):
-    if type(k) is not int or not 0 <= k < len(items):
-        raise ProtocolError(f"{{{what!r}: {k!r}}} refers to no array (the frame has {len(items)})")
-    return items[k]
+    if type(k) is int and 0 <= k < len(items):
+        return items[k]
+    raise ProtocolError(f"{{{what!r}: {k!r}}} refers to no array (the frame has {len(items)})")
 
 
 def _hashable(key):

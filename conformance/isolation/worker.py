@@ -57,13 +57,12 @@ def declaration(impl: Implementation) -> dict:
 def _lists(value, out=None) -> List[Tuple[list, tuple]]:
     """Every list reachable in ``value`` (through lists and tuples), with the identities of its items."""
     out = [] if out is None else out
-    kind = type(value)
-    if kind is list or kind is tuple:
-        if kind is list:
-            out.append((value, tuple(map(id, value))))
-        for item in value:
-            if type(item) is list or type(item) is tuple:
-                _lists(item, out)
+    if type(value) is list:
+        out.append((value, tuple(map(id, value))))
+    for item in value:
+        kind = type(item)
+        if kind is list or (kind is tuple and any(type(i) is list or type(i) is tuple for i in item)):
+            _lists(item, out)
     return out
 
 
@@ -77,6 +76,7 @@ class Server:
 
     def __init__(self) -> None:
         self.impls: Dict[str, Implementation] = {}
+        self.handlers = {"hello": self.hello, "load": self.load, "call": self.call, "shutdown": self.shutdown}
 
     def hello(self, header: dict, arrays: list):
         return {"protocol": wire.PROTOCOL, "worker": "python", "pid": os.getpid()}, []
@@ -100,15 +100,23 @@ class Server:
             return {"error": {"category": "protocol", "message": f"no entry point {entry!r} for implementation "
                                                                  f"{header.get('impl')!r} in this worker"}}, []
         args = wire.from_tree(header.get("args") or [], arrays)
-        kwargs = {str(k): wire.from_tree(v, arrays) for k, v in (header.get("kwargs") or {}).items()}
+        kwargs = header.get("kwargs")
+        kwargs = {str(k): wire.from_tree(v, arrays) for k, v in kwargs.items()} if kwargs else {}
         lists = _lists(args)
         inv = invoke(lambda: fn(*args, **kwargs), time_limit=header.get("time_limit"), watch=arrays,
                      output_limit=int(header.get("output_limit") or OUTPUT_LIMIT), contain_interrupts=True)
         out: list = []
-        reply = {"output": inv.output, "output_written": inv.written, "warnings": [list(w) for w in inv.warnings],
-                 "seconds": inv.seconds, "changed": [[i, wire.to_tree(arrays[i], out)] for i in inv.changed]}
-        if any(tuple(map(id, lst)) != ids for lst, ids in lists):
-            reply["args"] = wire.to_tree(args, out, arrays)
+        reply = {"seconds": inv.seconds}
+        if inv.written:
+            reply["output"], reply["output_written"] = inv.output, inv.written
+        if inv.warnings:
+            reply["warnings"] = [list(w) for w in inv.warnings]
+        if inv.changed:
+            reply["changed"] = [[i, wire.to_tree(arrays[i], out)] for i in inv.changed]
+        for lst, ids in lists:
+            if tuple(map(id, lst)) != ids:
+                reply["args"] = wire.to_tree(args, out, arrays)
+                break
         if inv.category is not None:
             reply["error"] = {"category": inv.category, "message": inv.message}
         else:
@@ -143,14 +151,14 @@ def _goodbye(fd: int) -> None:
 
 
 def _reply(server: Server, header: dict, arrays: list) -> bytes:
-    handler = {"hello": server.hello, "load": server.load, "call": server.call,
-               "shutdown": server.shutdown}.get(header.get("op"))
+    handler = server.handlers.get(header.get("op"))
     try:
         if handler is None:
             body, out = {"error": {"category": "protocol", "message": f"unknown op {header.get('op')!r}"}}, []
         else:
             body, out = handler(header, arrays)
-        return wire.frame({"id": header.get("id"), **body}, out)
+        body["id"] = header.get("id")
+        return wire.frame(body, out)
     except MemoryError:
         return wire.frame({"id": header.get("id"), "error": {"category": "out_of_memory", "message": (
             "the worker ran out of memory while handling the request (the result is too large?)")}})

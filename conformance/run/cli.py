@@ -132,7 +132,7 @@ def _settings(args, target):
 def _limits(args):
     """The worker limits of the command line, also written to the environment the tests read."""
     from dataclasses import replace
-    from conformance.isolation.client import Limits, parse_memory
+    from conformance.isolation.limits import Limits, parse_memory
     limits = Limits.from_env()
     if args.time_limit is not None:
         limits = replace(limits, time_limit=args.time_limit)

@@ -31,12 +31,12 @@ from typing import Dict, List, Optional, Tuple
 
 from conformance.dropin import discovery
 from conformance.dropin.protocol import Implementation, KnownFailure
-from conformance.isolation.client import Limits
+from conformance.isolation.limits import Limits
 from conformance.isolation.discover import discover, read_rows
 from conformance.isolation.native import ConventionsError, command_implementation
 from conformance.run.trust import apply_known_failures
 
-__all__ = ["share_a_core", "ISOLATIONS", "CMD_VAR", "CONVENTIONS_VAR", "DECLARATIONS_VAR", "RunSettings", "Loaded",
+__all__ = ["ISOLATIONS", "CMD_VAR", "CONVENTIONS_VAR", "DECLARATIONS_VAR", "RunSettings", "Loaded",
            "settings_from_env", "found_for_run", "implementations_for_run", "native_implementations"]
 
 ISOLATIONS = ("workers", "in-process")
@@ -133,24 +133,3 @@ def implementations_for_run(settings: RunSettings, *, found: Optional[List[Imple
     impls, ignored = apply_known_failures(impls, strict=settings.strict, known_failures=settings.known_failures)
     return Loaded(impls, ignored)
 
-
-def share_a_core(environ=None) -> Optional[int]:
-    """In a pytest-xdist worker (gwK), keep this process and the worker processes it starts on one CPU.
-
-    A check and its implementation's worker never run at the same time: each waits for the other's
-    reply.  On one CPU each hand-over is a plain switch; spread over several, every reply waits for the
-    scheduler to wake the other process on a CPU that the other pytest worker keeps busy (measured:
-    1.4 ms per call instead of 0.1-0.3 ms with 2 xdist workers on 2 CPUs).  Worker K takes the K-th
-    allowed CPU (round robin); the CPU, or None where affinity cannot be set or outside xdist.
-    """
-    env = os.environ if environ is None else environ
-    name = env.get("PYTEST_XDIST_WORKER", "")
-    if not name.startswith("gw") or not name[2:].isdigit() or not hasattr(os, "sched_setaffinity"):
-        return None
-    cpus = sorted(os.sched_getaffinity(0))
-    cpu = cpus[int(name[2:]) % len(cpus)]
-    try:
-        os.sched_setaffinity(0, {cpu})
-    except OSError:
-        return None
-    return cpu

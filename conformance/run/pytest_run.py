@@ -33,7 +33,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from conformance.diagnosis.causes import Diagnosis
 from conformance.dropin.discovery import ENV_VAR
-from conformance.isolation.client import Limits, stop_all
+from conformance.isolation.client import stop_all
+from conformance.isolation.limits import Limits
 from conformance.isolation.discover import write_rows
 from conformance.run.loading import (CMD_VAR, CONVENTIONS_VAR, DECLARATIONS_VAR, RunSettings, found_for_run,
                                      settings_from_env)
