@@ -1,0 +1,180 @@
+"""Implementations in worker processes behave, to the checks, as they did in the checker's own process.
+
+Real worker processes throughout: what the worker imports, whose ``reference`` it sees, modified inputs
+and in-place training steps copied back, output and warnings replayed, hidden state kept between calls,
+a crash that restarts the worker, the round trip left out of the documents' guard.
+"""
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conformance.core.calls import call_gradient
+from conformance.dropin.discovery import load_implementations
+from conformance.isolation.client import stop_all, transport_seconds
+from conformance.isolation.discover import discover, from_rows, to_rows
+from conformance.isolation.remote import handle_of
+from conformance.run.runner import run_check
+from reference import Network
+
+ROOT = Path(__file__).resolve().parent.parent
+NET = Network([2, 3, 1])
+PARAMS = NET.init(0)
+X, Y = np.linspace(-1, 1, 6).reshape(2, 3), np.zeros((1, 3))
+
+
+def _module(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(text))
+    return str(path)
+
+
+def _remote(tmp_path: Path, name: str, text: str, impl: str = None):
+    found = discover(_module(tmp_path, name, text))
+    return found[0] if impl is None else {i.name: i for i in found}[impl]
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_workers():
+    yield
+    stop_all()
+
+
+def test_the_worker_imports_of_the_suite_only_the_drop_in_protocol_and_itself(tmp_path):
+    record = tmp_path / "modules.json"
+    text = f"""
+        import json, sys
+        from conformance import implementation
+        from conformance.testing import backprop
+        json.dump(sorted(sys.modules), open({str(record)!r}, "w"))
+        IMPLEMENTATION = implementation("t.modules", gradient=backprop(None))
+        """
+    discover(_module(tmp_path, "modules", text))
+    loaded = set(json.loads(record.read_text()))
+    suite = {m for m in loaded if m.split(".")[0] in ("conformance", "reference")}
+    allowed = {"conformance", "conformance._imports", "conformance.dropin", "conformance.dropin.protocol",
+               "conformance.dropin.ready_adapters", "conformance.dropin.discovery", "conformance.isolation",
+               "conformance.isolation.wire", "conformance.isolation.invoke", "conformance.isolation.worker",
+               "conformance.testing"}  # the last one: this drop-in imports it itself
+    assert suite <= allowed, sorted(suite - allowed)
+
+
+def test_a_users_own_reference_package_wins_in_the_worker_and_the_checker_keeps_its_own(tmp_path):
+    user = tmp_path / "user_repo"
+    (user / "reference").mkdir(parents=True)
+    (user / "reference" / "__init__.py").write_text("WHOSE = 'the user'\n")
+    _module(user, "mine", """
+        import reference
+        from conformance import implementation
+        from conformance.testing import backprop
+        assert reference.WHOSE == "the user", "the suite's reference reached the user's module"
+        IMPLEMENTATION = implementation("user.mine", gradient=backprop(None))
+        """)
+    out = subprocess.run([sys.executable, "-m", "backprop_conformance", "mine.py", "--checks", "reference.agreement",
+                          "--profile", "dev"], cwd=user, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "user.mine" in out.stdout and "ok 1" in out.stdout
+
+
+def test_a_modified_input_is_reported_as_in_process_and_the_callers_arrays_stay_intact(tmp_path):
+    text = """
+        from conformance.testing import subject
+        IMPLEMENTATION = subject("t.mutate", "mutate_x")
+        """
+    remote, local = _remote(tmp_path, "mutate", text), load_implementations(_module(tmp_path, "mutate2", text))[0]
+    X0 = X.copy()
+    out, here = call_gradient(remote, NET, PARAMS, X, Y), call_gradient(local, NET, PARAMS, X, Y)
+    assert out.mutated == here.mutated and out.mutated[0].startswith("X[0, 0] changed from")
+    assert np.array_equal(X, X0)
+
+
+def test_training_steps_that_update_in_place_or_replace_list_items_recover_their_gradient(tmp_path):
+    text = """
+        from conformance import implementation
+        from conformance.testing import subject
+
+        def replacing(params, X, Y, eta):
+            grads = subject("g", None).gradient(params, X, Y)
+            for l, ((W, b), (dW, db)) in enumerate(zip(list(params), grads)):
+                params[l] = (W - eta * dW, b - eta * db)      # new arrays, put into the caller's list
+
+        IMPLEMENTATIONS = [subject("t.in_place", None, step=True), implementation("t.replacing", train_step=replacing)]
+        """
+    path = _module(tmp_path, "steps", text)
+    for impl in discover(path):
+        verdict = run_check(impl, "reference.agreement", profile="dev")
+        assert verdict.status == "pass", (impl.name, verdict.message)
+
+
+def test_output_and_warnings_of_a_call_come_back_to_the_check(tmp_path):
+    remote = _remote(tmp_path, "noisy", """
+        import os
+        import numpy as np
+        from conformance.testing import subject
+        _quiet = subject("g", None).gradient
+        def gradient(params, X, Y):
+            print("epoch 1 of 1")
+            os.write(2, b"from C\\n")
+            np.exp(np.array([1000.0]))
+            return _quiet(params, X, Y)
+        from conformance import implementation
+        IMPLEMENTATION = implementation("t.noisy", gradient=gradient)
+        """)
+    out = call_gradient(remote, NET, PARAMS, X, Y)
+    assert out.ok and "epoch 1 of 1" in out.output and "from C" in out.output
+    assert "RuntimeWarning: overflow encountered in exp" in out.warnings
+
+
+def test_state_kept_between_calls_stays_observable_and_is_named(tmp_path):
+    remote = _remote(tmp_path, "state", """
+        from conformance.testing import subject
+        IMPLEMENTATION = subject("t.accumulate", "accumulate")
+        """)
+    verdict = run_check(remote, "interface.deterministic", profile="dev")
+    assert verdict.status == "fail" and verdict.diagnosis.cause == "hidden_state", verdict.message
+
+
+def test_a_worker_that_dies_in_one_call_is_restarted_for_the_next(tmp_path):
+    remote = _remote(tmp_path, "fragile", """
+        import os
+        from conformance import implementation
+        from conformance.testing import subject
+        _g = subject("g", None).gradient
+        def gradient(params, X, Y):
+            if X.shape[1] == 1:
+                os._exit(3)
+            return _g(params, X, Y)
+        IMPLEMENTATION = implementation("t.fragile", gradient=gradient)
+        """)
+    dead = call_gradient(remote, NET, PARAMS, X[:, :1], Y[:, :1])
+    assert dead.error.category == "crashed" and "exited with status 3" in dead.error.message
+    alive = call_gradient(remote, NET, PARAMS, X, Y)
+    assert alive.ok and handle_of(remote).starts == 2 and "exited with status 3" in handle_of(remote).deaths[0]
+
+
+def test_declarations_travel_to_pytest_workers_as_rows_without_importing_anything(tmp_path):
+    found = discover(_module(tmp_path, "plain", """
+        from conformance.testing import subject
+        IMPLEMENTATION = subject("t.plain", None, max_N=5, known_failures={"properties.": "not yet"})
+        """))
+    again = from_rows(json.loads(json.dumps(to_rows(found))))
+    assert [i.name for i in again] == ["t.plain"] and again[0].support.max_N == 5
+    assert again[0].known_failure("properties.dead_unit").reason == "not yet"
+    assert handle_of(again[0]).process is None  # started on its first call
+    assert call_gradient(again[0], NET, PARAMS, X, Y).ok
+
+
+def test_the_time_spent_moving_a_call_to_its_worker_is_counted_apart(tmp_path):
+    remote = _remote(tmp_path, "timed", """
+        from conformance.testing import subject
+        IMPLEMENTATION = subject("t.timed", None)
+        """)
+    call_gradient(remote, NET, PARAMS, X, Y)
+    before = transport_seconds()
+    out = call_gradient(remote, NET, PARAMS, X, Y)
+    moved = transport_seconds() - before
+    assert out.ok and 0 < moved < out.seconds
