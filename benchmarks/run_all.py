@@ -1,6 +1,6 @@
 """Run the speed-and-scale benchmarks one after another, each printing its table.
 
-    python benchmarks/run_all.py                 # bench_reference, bench_gradcheck, bench_parallel
+    python benchmarks/run_all.py                 # bench_reference, bench_gradcheck, bench_parallel, bench_isolation
     python benchmarks/run_all.py --quick         # the same on tiny sizes (what the smoke test runs)
     python benchmarks/run_all.py --json-dir reports/
 
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py")
+SCRIPTS = ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py", "bench_isolation.py")
 
 
 def main(argv=None) -> int:

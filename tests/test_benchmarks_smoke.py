@@ -36,6 +36,14 @@ def test_bench_parallel_probes_the_workers():
     assert "gw0" in out and "gw1" in out
 
 
-def test_run_all_names_the_three_scripts():
+def test_bench_isolation_prints_the_round_trips_and_the_ratios_per_implementation(tmp_path):
+    out = _run("bench_isolation.py", "--json", str(tmp_path / "i.json"))
+    for words in ("1. Calls", "no-op round trip", "2. Implementations", "median ratio: wall", "reference.batched_matrix"):
+        assert words in out
+    assert (tmp_path / "i.json").exists()
+
+
+def test_run_all_names_the_four_scripts():
     text = (BENCH / "run_all.py").read_text()
-    assert all(s in text for s in ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py"))
+    assert all(s in text for s in ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py",
+                                   "bench_isolation.py"))
