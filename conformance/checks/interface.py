@@ -22,7 +22,7 @@ from conformance.core.strategies import LARGE_SCALES, Problem, batches, paramete
 from conformance.isolation.client import exit_text
 from conformance.isolation.invoke import truncation
 from conformance.isolation.remote import handle_of
-from conformance.isolation.shutdown import shut_down, with_fresh_worker
+from conformance.isolation.shutdown import shut_down
 from reference.network import Network
 
 __all__ = ["corner_problems", "first_difference", "saturated"]
@@ -233,19 +233,20 @@ def _exit_problem(how, python: bool) -> str:
     return ""
 
 
-@register("interface.clean_exit", "its worker process ends cleanly when asked to (no thread or atexit hook in the way)")
+@register("interface.clean_exit", "its worker process ends cleanly when asked to (no thread or atexit hook in the way)",
+          last=True)
 def clean_exit(ctx: Context) -> CheckResult:
-    """A fresh worker makes one call (the smallest corner of the support), then is asked to shut down."""
+    """The implementation's worker, as the other checks left it (or a new one after one call on the smallest
+    corner of the support), is asked to shut down.  Runs after every other check of the implementation."""
     check, handle = "interface.clean_exit", handle_of(ctx.impl)
     if handle is None:
         return CheckResult("skip", "the implementation runs in the checker's own process (--in-process): "
                                    "there is no worker process to watch end")
-    impl, fresh = with_fresh_worker(ctx.impl)
-    p = ctx.prepare(corner_problems(ctx.impl.support, ctx.seed)[0])
-    Context(impl, profile=ctx.profile, seed=ctx.seed, eta=ctx.eta, time_limit=ctx.time_limit).call(p)
-    fresh.ensure()  # again, if that call ended it: the exit is judged on a running worker
-    how = shut_down(fresh)
-    problem = _exit_problem(how, python=not fresh.launch.command)
+    if handle.process is None or not handle.process.alive:
+        ctx.call(ctx.prepare(corner_problems(ctx.impl.support, ctx.seed)[0]))
+        handle.ensure()  # again, if that call ended it: the exit is judged on a running worker
+    how = shut_down(handle)
+    problem = _exit_problem(how, python=not handle.launch.command)
     if problem:
         text = f"[{ctx.name}] {check}: its worker process {problem}" + (f"; stderr: {how.stderr[-300:]}" if how.stderr else "")
         return CheckResult("fail", text, CheckFailure(text, hint="unclean_exit"), examples=1)

@@ -43,6 +43,7 @@ class Check:
     id: str
     run: Callable[[Context], CheckResult]
     description: str
+    last: bool = False      # runs after every other check of the implementation (it ends its worker)
 
     @property
     def family(self) -> str:
@@ -54,10 +55,10 @@ CHECKS: Dict[str, Check] = {}
 PER_ARRAY = 32
 
 
-def register(check_id: str, description: str):
-    """Decorator registering ``run(ctx) -> CheckResult`` under a stable id."""
+def register(check_id: str, description: str, *, last: bool = False):
+    """Decorator registering ``run(ctx) -> CheckResult`` under a stable id (``last``: see ``Check``)."""
     def deco(fn):
-        CHECKS[check_id] = Check(check_id, fn, description)
+        CHECKS[check_id] = Check(check_id, fn, description, last)
         return fn
     return deco
 
@@ -118,8 +119,10 @@ def searched(ctx: Context, check: str, strategy, body, *, skip_reason: str = "",
 
 
 def select_checks(selection=None) -> List[str]:
-    """Check ids matching a selection of ids or prefixes ('reference.', 'interface'); all if None."""
-    ids = sorted(CHECKS)
+    """Check ids matching a selection of ids or prefixes ('reference.', 'interface'); all if None.
+
+    In run order: sorted, the checks registered ``last`` at the end."""
+    ids = sorted(CHECKS, key=lambda c: (CHECKS[c].last, c))
     if not selection:
         return ids
     if isinstance(selection, str):

@@ -1,31 +1,21 @@
 """How a worker ends when asked to: the observations behind ``interface.clean_exit``.
 
-``with_fresh_worker(impl)`` gives the implementation a worker of its own; ``shut_down(handle)``
-sends it the ``shutdown`` request and watches the process end: the non-daemon threads it still
-ran, its exit status (None when it had to be killed after the grace period), and whether the
-Python worker's last frame ({"op": "exited"}, written after every atexit hook) came.
+``shut_down(handle)`` sends the worker of ``handle`` the ``shutdown`` request and watches the
+process end: the non-daemon threads it still ran, its exit status (None when it had to be killed
+after the grace period), and whether the Python worker's last frame ({"op": "exited"}, written
+after every atexit hook) came.
 """
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from conformance.dropin.protocol import Implementation
 from conformance.isolation import wire
 from conformance.isolation.client import WorkerDied, WorkerTimeout
-from conformance.isolation.remote import RemoteCall, WorkerHandle, _what, handle_of
+from conformance.isolation.remote import WorkerHandle, _what
 
-__all__ = ["with_fresh_worker", "Shutdown", "shut_down"]
-
-
-def with_fresh_worker(impl: Implementation) -> Tuple[Implementation, WorkerHandle]:
-    """``impl`` served by a new worker of its own (started on its first call), and that worker's handle."""
-    old = handle_of(impl)
-    handle = WorkerHandle(old.launch, old.name, old.limits)
-    calls = {e: RemoteCall(handle, e) for e in ("gradient", "train_step", "loss", "forward") if getattr(impl, e)}
-    return dataclasses.replace(impl, **calls), handle
+__all__ = ["Shutdown", "shut_down"]
 
 
 @dataclass(frozen=True)
