@@ -178,3 +178,27 @@ def test_the_time_spent_moving_a_call_to_its_worker_is_counted_apart(tmp_path):
     out = call_gradient(remote, NET, PARAMS, X, Y)
     moved = transport_seconds() - before
     assert out.ok and 0 < moved < out.seconds
+
+
+def test_independent_calls_sent_at_once_answer_as_one_at_a_time_and_the_first_failure_is_raised(tmp_path):
+    from conformance.dropin.adapters import gradient_of, gradients_of
+    remote = _remote(tmp_path, "batch", """
+        import os
+        from conformance import implementation
+        from conformance.testing import subject
+        _g = subject("g", None).gradient
+        def gradient(params, X, Y):
+            if X[0, 0] > 0.9:
+                raise ValueError("this example is refused")
+            print("one call")
+            return _g(params, X, Y)
+        IMPLEMENTATION = implementation("t.batch", gradient=gradient)
+        """)
+    examples = [(X[:, i:i + 1], Y[:, i:i + 1]) for i in range(3)]
+    batched = gradients_of(remote, NET, PARAMS, examples)
+    one_by_one = [gradient_of(remote, NET, PARAMS, x, y) for x, y in examples]
+    assert all(np.array_equal(a, b) for g, h in zip(batched, one_by_one) for pa, pb in zip(g, h) for a, b in zip(pa, pb))
+    refused = examples + [(np.ones((2, 1)), np.zeros((1, 1)))] + examples
+    with pytest.raises(Exception, match="this example is refused"):
+        gradients_of(remote, NET, PARAMS, refused)
+    assert call_gradient(remote, NET, PARAMS, X, Y).ok  # every reply of the batch was read: the worker is in step

@@ -40,7 +40,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from conformance.dropin.adapters import gradient_of, output_of, step_of
+from conformance.dropin.adapters import gradient_of, gradients_of, output_of, step_of
 from conformance.dropin.builtin import reference_implementation
 from conformance.core.calls import CallError, run_limited
 from conformance.checks.registry import CheckResult, register
@@ -90,6 +90,22 @@ class Guard:
                     self.times.append(time.perf_counter() - t0 - (transport_seconds() - moved))
         return guarded
 
+    def wrap_each(self, one: Callable, batch: Callable) -> Callable:
+        """(params, [(X, Y), ...]) -> [gradient, ...]: ``one(params, X, Y)`` per example while the guard still
+        times calls, then ``batch(params, examples)`` (independent calls, sent to a worker all at once)."""
+        single = self.wrap(one)
+
+        def guarded(params, examples):
+            out, i = [], 0
+            while i < len(examples) and self.probe and self.calls < self.probe:
+                out.append(single(params, *examples[i]))
+                i += 1
+            if i < len(examples):
+                self.calls += len(examples) - i
+                out += batch(params, examples[i:])
+            return out
+        return guarded
+
     def _judge(self) -> None:
         done = self.calls - 1
         per_call = float(np.median(self.times))
@@ -115,11 +131,12 @@ def reference_time(net, problem) -> float:
     return float(np.median(times))
 
 
-def _per_example(grad: Callable) -> Callable:
-    """A batch gradient as the mean of ``grad`` on one example (column) at a time."""
+def _per_example(grads: Callable) -> Callable:
+    """A batch gradient as the mean of the gradients on one example (column) at a time;
+    ``grads(params, [(x_1, y_1), ...])`` computes them (``Guard.wrap_each``)."""
     def mean_of_examples(params, X, Y):
         N = X.shape[1]
-        each = [grad(params, X[:, i:i + 1], Y[:, i:i + 1]) for i in range(N)]
+        each = grads(params, [(X[:, i:i + 1], Y[:, i:i + 1]) for i in range(N)])
         return [(sum(g[l][0] for g in each) / N, sum(g[l][1] for g in each) / N) for l in range(len(params))]
     return mean_of_examples
 
@@ -138,8 +155,10 @@ def _functions(impl, spec: Spec, guard: Guard) -> dict:
         return {"forward_fn": forward_fn}
     if spec.kind == "training" and impl.train_step is not None:
         return {"step_fn": guard.wrap(partial(step_of, impl, net))}
-    grad = guard.wrap(partial(gradient_of, impl, net))
-    return {"grad_fn": _per_example(grad) if spec.per_example else grad}
+    if spec.per_example:
+        each = guard.wrap_each(partial(gradient_of, impl, net), partial(gradients_of, impl, net))
+        return {"grad_fn": _per_example(each)}
+    return {"grad_fn": guard.wrap(partial(gradient_of, impl, net))}
 
 
 def applicability(impl, spec: Spec, profile: str) -> str:

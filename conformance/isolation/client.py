@@ -141,13 +141,15 @@ class WorkerProcess:
             self._pending = b""  # the worker is gone: reading its output says how
 
     def request(self, header: dict, arrays: Sequence = (), *, deadline: float):
-        """(reply header, reply arrays, stderr text) of one request; see ``reply`` for the exceptions.
-
-        The stderr returned is what the worker wrote since the previous reply was read."""
-        self._stderr.clear()
-        self._stderr_total = 0
+        """(reply header, reply arrays, (stderr kept, bytes written)) of one request; see ``reply``."""
+        self.forget_stderr()
         self.send(header, arrays)
         return self.reply(deadline)
+
+    def forget_stderr(self) -> None:
+        """Drop what the worker wrote to stderr so far (between calls: nobody's output)."""
+        self._stderr.clear()
+        self._stderr_total = 0
 
     def reply(self, deadline: float):
         """Finish sending what is pending and read the reply to the oldest request before ``deadline``
@@ -165,7 +167,9 @@ class WorkerProcess:
                 raise wire.ProtocolError(f"a reply to request {header.get('id')!r} came instead of {expected}")
             if self._err_ready:
                 self.drain_stderr()
-            return header, arrays, self.stderr_output()
+            stderr = self.stderr_output()
+            self.forget_stderr()  # what follows belongs to the next reply
+            return header, arrays, stderr
 
     def _next_frame(self, deadline: float):
         """The next frame from the worker (sending what is pending meanwhile), reading stderr as it comes."""

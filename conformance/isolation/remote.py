@@ -163,31 +163,83 @@ class WorkerHandle:
             self.process.kill(why)
         self.process = None
 
-    def call(self, entry: str, args: tuple, kwargs: dict):
-        """The native result of ``entry(*args, **kwargs)`` in the worker (module docstring)."""
+    def _budget(self) -> float:
         left = self.limits.impl_time_limit - self.used
         if left <= 0:
             raise RemoteError("timeout", f"the implementation used up its {self.limits.impl_time_limit:g} s "
                                          f"(--impl-time-limit) in this run; its worker was stopped")
-        proc = self.ensure()
-        deadline = current_deadline()
-        now = time.monotonic()
-        limit = max(1e-3, (deadline - now) if deadline is not None else self.limits.time_limit)
-        kill_at = now + min(limit + self.limits.grace, left)
-        by_budget = left < limit + self.limits.grace
+        return left
+
+    def _request(self, entry: str, args: tuple, kwargs: dict, limit: float):
+        """(header, input arrays) of one call request."""
         inputs: list = []
         header = {"op": "call", "impl": self.name, "entry": entry, "args": wire.to_tree(list(args), inputs),
                   "kwargs": {k: wire.to_tree(v, inputs) for k, v in kwargs.items()}, "time_limit": limit,
                   "output_limit": self.limits.output}
         if entry == "train_step" and len(args) > 3 and isinstance(args[3], (int, float)):
             header["eta"] = float(args[3])
+        return header, inputs
+
+    def _limit(self) -> float:
+        """Seconds the next call may take: what the enclosing ``invoke`` allows, else the default."""
+        deadline = current_deadline()
+        return max(1e-3, (deadline - time.monotonic()) if deadline is not None else self.limits.time_limit)
+
+    def call(self, entry: str, args: tuple, kwargs: dict):
+        """The native result of ``entry(*args, **kwargs)`` in the worker (module docstring)."""
+        left = self._budget()
+        proc = self.ensure()
+        limit = self._limit()
+        kill_at = time.monotonic() + min(limit + self.limits.grace, left)
+        header, inputs = self._request(entry, args, kwargs, limit)
         t0 = time.perf_counter()
         try:
-            reply, arrays, stderr = self._exchange(proc, header, inputs, kill_at, limit, by_budget)
+            reply, arrays, stderr = self._exchange(proc, header, inputs, kill_at, limit,
+                                                   left < limit + self.limits.grace)
         finally:
             self.used += time.perf_counter() - t0
         add_transport(time.perf_counter() - t0 - float(reply.get("seconds") or 0.0))
         return self._result(reply, arrays, stderr, args, inputs)
+
+    def call_many(self, entry: str, calls: Sequence[Tuple[tuple, dict]]) -> list:
+        """The native results of calls that do not depend on one another, sent all at once, answered in
+        order (the worker handles them back to back).  The first failure is raised once every reply is in."""
+        left = self._budget()
+        proc = self.ensure()
+        limit = self._limit()
+        requests = [self._request(entry, args, kwargs, limit) for args, kwargs in calls]
+        proc.forget_stderr()
+        for header, inputs in requests:
+            proc.send(header, inputs)
+        results, failure, t0 = [], None, time.perf_counter()
+        try:
+            for (args, _), (header, inputs) in zip(calls, requests):
+                kill_at = time.monotonic() + min(limit + self.limits.grace, left - (time.perf_counter() - t0))
+                reply, arrays, stderr = self._pipelined(proc, header, kill_at, limit)
+                try:
+                    results.append(self._result(reply, arrays, stderr, args, inputs))
+                except (Exception, CallTimeout) as exc:
+                    results.append(None)
+                    failure = failure or exc
+        finally:
+            self.used += time.perf_counter() - t0
+        if failure is not None:
+            raise failure
+        return results
+
+    def _pipelined(self, proc: WorkerProcess, header: dict, kill_at: float, limit: float):
+        """One reply of a batch; a worker lost on the way fails the rest of the batch with it."""
+        try:
+            return proc.reply(kill_at)
+        except BaseException as exc:
+            self._lost("lost during a batch of calls")
+            if isinstance(exc, WorkerTimeout):
+                raise CallTimeout(self._killed_text(limit)) from None
+            if isinstance(exc, WorkerDied):
+                raise RemoteError(*_death(exc, header.get("entry"))) from None
+            if isinstance(exc, wire.ProtocolError):
+                raise RemoteError("protocol_error", f"its worker broke the wire protocol: {exc}") from None
+            raise
 
     def _exchange(self, proc: WorkerProcess, header: dict, inputs: list, kill_at: float, limit: float,
                   by_budget: bool):
@@ -280,6 +332,10 @@ class RemoteCall:
 
     def __call__(self, *args, **kwargs):
         return self.handle.call(self.entry, args, kwargs)
+
+    def map(self, calls: Sequence[Tuple[tuple, dict]]) -> list:
+        """The results of independent calls [(args, kwargs), ...], sent to the worker all at once."""
+        return self.handle.call_many(self.entry, calls)
 
     def __repr__(self) -> str:
         return f"<{self.entry} of {self.handle.name!r}, run by {self.handle.launch.describe()}>"
