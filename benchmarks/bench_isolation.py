@@ -96,15 +96,15 @@ def _measure(fn):
     return time.perf_counter() - t0, time.process_time() - c0 + _children_cpu() - k0
 
 
-def implementations(target: str, profile: str) -> list:
+def implementations(target: str, profile: str, checks=None) -> list:
     """Rows: (name, wall in-process, wall workers, CPU in-process, CPU workers)."""
     local = [i for i in load_implementations(target) if not (i.unavailable or i.load_error)]
     remote = {r.name: r for r in discover(target, keep=False)}  # declarations only: each worker starts in its run
     rows = []
     for k, impl in enumerate(local):
         runs = {}
-        order = (("in", lambda: check_implementation(impl, profile=profile)),
-                 ("out", lambda: check_implementation(remote[impl.name], profile=profile)))
+        order = (("in", lambda: check_implementation(impl, profile=profile, checks=checks)),
+                 ("out", lambda: check_implementation(remote[impl.name], profile=profile, checks=checks)))
         for label, fn in (order if k % 2 == 0 else order[::-1]):
             runs[label] = _measure(fn)
         rows.append((impl.name, runs["in"][0], runs["out"][0], runs["in"][1], runs["out"][1]))
@@ -139,6 +139,7 @@ def main(argv=None) -> int:
     p.add_argument("--parts", default="calls,impls,gate")
     p.add_argument("--impls", default="@examples", help="a discovery target (default: the shipped examples)")
     p.add_argument("--profile", default="ci")
+    p.add_argument("--checks", default=None, help="check ids or families for part 2 (default: all)")
     p.add_argument("--calls", type=int, default=2000, help="calls per round-trip figure")
     p.add_argument("--repeat", type=int, default=1, help="runs of each gate command (the best is kept)")
     p.add_argument("--quick", action="store_true", help="tiny sizes: the smoke test")
@@ -147,6 +148,7 @@ def main(argv=None) -> int:
     parts = set(args.parts.split(","))
     if args.quick:
         args.calls, args.profile, args.impls, parts = 50, "dev", "reference.batched_matrix", parts - {"gate"}
+        args.checks = "reference.agreement,interface.shapes,interface.clean_exit"
     info = environment()
     print(f"python {info['python']}, numpy {info['numpy']}, {info['cpus']} cpus, load {info['loadavg_1min']}")
     result = {"environment": info}
@@ -159,7 +161,7 @@ def main(argv=None) -> int:
         result["calls"] = rows
     if "impls" in parts:
         print(f"\n2. Implementations: all checks, profile {args.profile}, in-process vs a worker (one process)")
-        rows = implementations(args.impls, args.profile)
+        rows = implementations(args.impls, args.profile, args.checks.split(",") if args.checks else None)
         print(table(["implementation", "wall here", "wall worker", "ratio", "CPU here", "CPU worker", "ratio"],
                     [(n, f"{a:.2f}", f"{b:.2f}", f"{b / a:.2f}", f"{c:.2f}", f"{d:.2f}", f"{d / c:.2f}")
                      for n, a, b, c, d in rows]))

@@ -104,7 +104,7 @@ HOSTILE = {
         KNOWN = {"reference.agreement": "fine, trust me"}
         """, "differ from the reference", "summed_not_averaged"),
 }
-CHECKS = "interface.shapes,reference.agreement,interface.quiet,interface.clean_exit"
+CHECKS = "reference.agreement,interface.quiet,interface.clean_exit"
 #: An environment variable marking the processes of one run.
 MARK = "CONFORMANCE_TEST_HOSTILE_RUN"
 #: The limits of the shared run: a call may take 0.5 s (the endless loop is killed 1 s later), a worker 1 GiB.
