@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import resource
 import select
 import signal
 import subprocess
@@ -21,6 +20,11 @@ import sys
 import time
 from collections import deque
 from typing import List, Optional, Sequence, Tuple
+
+try:
+    import resource
+except ImportError:  # not a POSIX system: no memory limit (and no worker processes, see WorkerProcess)
+    resource = None
 
 from conformance._imports import ROLE_VAR, ROOT
 from conformance.isolation import wire
@@ -100,13 +104,15 @@ class WorkerProcess:
     def __init__(self, argv: Sequence[str], *, env: Optional[dict] = None, cwd: Optional[str] = None,
                  limits: Limits = Limits(), label: str = ""):
         self.argv, self.limits, self.label = list(argv), limits, label or " ".join(argv)[:80]
+        if os.name != "posix":
+            raise OSError("worker processes need a POSIX system (Linux, macOS): run with --in-process here")
         environ = dict(os.environ if env is None else env)
         environ[ROLE_VAR] = "worker"
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=environ, cwd=cwd, start_new_session=True,
                                      close_fds=True)
         LIVE.add(self)
-        if limits.memory is not None and hasattr(resource, "prlimit"):
+        if limits.memory is not None and hasattr(resource, "prlimit"):  # Linux
             try:
                 resource.prlimit(self.proc.pid, resource.RLIMIT_AS, (limits.memory, limits.memory))
             except (OSError, ValueError):

@@ -109,8 +109,9 @@ class WorkerHandle:
     def start(self) -> WorkerProcess:
         """A fresh worker that answered hello (and loaded the implementation); RemoteError if it cannot."""
         if self.starts > MAX_RESTARTS:
-            raise RemoteError("crashed", f"its worker died {len(self.deaths)} times ({self.deaths[-1]}); "
-                                         f"not started again in this run")
+            last = f" ({self.deaths[-1]})" if self.deaths else ""
+            raise RemoteError("crashed", f"its worker was started {self.starts - 1} times and died {len(self.deaths)} "
+                                         f"times{last}; not started again in this run")
         self.starts += 1
         try:
             proc = WorkerProcess(self.launch.argv(), limits=self.limits, label=self.name)
