@@ -15,7 +15,8 @@
    the other load of a shared machine: with a core free, a check and its worker take turns, so the
    wall time of an idle machine is close to their CPU time.
 3. The gate.  ``python -m conformance`` over the shipped examples with 1 and 2 pytest-xdist
-   workers, and ``--in-process``: wall seconds and CPU seconds (all processes), best of ``--repeat``.
+   workers, through worker processes and (CONFORMANCE_ISOLATION=in-process, the run of 0.1) without,
+   and ``--in-process``: wall seconds and CPU seconds (all processes), best of ``--repeat``.
 
 A measurement, never an assertion.
 """
@@ -113,18 +114,27 @@ def implementations(target: str, profile: str, checks=None) -> list:
     return rows
 
 
+GATE = (("--in-process (not isolated, no pytest)", ["--in-process"], {}),
+        ("not isolated, pytest -n 1", ["-n", "1"], {"CONFORMANCE_ISOLATION": "in-process"}),
+        ("not isolated, pytest -n 2", ["-n", "2"], {"CONFORMANCE_ISOLATION": "in-process"}),
+        ("workers, -n 1", ["-n", "1"], {}),
+        ("workers, -n 2", ["-n", "2"], {}))
+
+
 def gate(profile: str, repeat: int, checks: str = "") -> list:
-    """Rows: (command, best wall, CPU of that run) for the shipped examples."""
-    env = {k: v for k, v in os.environ.items() if k != "BACKPROP_IMPL"}
+    """Rows: (command, best wall, CPU of that run, exit status, last line) for the shipped examples.
+
+    The rows "not isolated, pytest" are the run of 0.1 (CONFORMANCE_ISOLATION=in-process: the implementations
+    imported by every pytest worker): the like-for-like baseline of the -n scaling."""
+    base = {k: v for k, v in os.environ.items() if k != "BACKPROP_IMPL"}
     extra = ["--checks", checks] if checks else []
     out = []
-    for label, args in (("--in-process (not isolated)", ["--in-process"]), ("workers, no xdist", []),
-                        ("workers, -n 1", ["-n", "1"]), ("workers, -n 2", ["-n", "2"])):
+    for label, args, env in GATE:
         best = None
         for _ in range(repeat):
             k0, t0 = _children_cpu(), time.perf_counter()
             proc = subprocess.run([sys.executable, "-m", "conformance", "--profile", profile, *extra, *args],
-                                  cwd=ROOT, capture_output=True, text=True, env=env)
+                                  cwd=ROOT, capture_output=True, text=True, env={**base, **env})
             wall, cpu = time.perf_counter() - t0, _children_cpu() - k0
             tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-200:]
             if best is None or wall < best[1]:

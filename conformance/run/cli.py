@@ -120,13 +120,15 @@ def _target(args) -> Optional[str]:
 
 def _settings(args, target):
     from conformance.run.loading import RunSettings
-    if args.strict and args.in_process:
-        raise UsageError("--strict grades untrusted code: it needs worker processes; drop --in-process")
+    isolation = "in-process" if args.in_process else (os.environ.get("CONFORMANCE_ISOLATION") or "workers")
+    if args.strict and isolation == "in-process":
+        raise UsageError("--strict grades untrusted code: it needs worker processes; drop --in-process "
+                         "(and CONFORMANCE_ISOLATION=in-process)")
     if args.known_failures and not os.path.isfile(args.known_failures):
         raise UsageError(f"--known-failures: no such file: {args.known_failures}")
     return RunSettings(profile=args.profile, seed=args.seed, checks=args.checks, time_limit=args.time_limit,
-                       target=target, commands=_commands(args), isolation="in-process" if args.in_process else "workers",
-                       strict=args.strict, known_failures=args.known_failures)
+                       target=target, commands=_commands(args), isolation=isolation, strict=args.strict,
+                       known_failures=args.known_failures)
 
 
 def _limits(args):
@@ -200,7 +202,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         select_checks(args.checks)
         limits = _limits(args)
         settings = _settings(args, _target(args))
-        if args.in_process:
+        if settings.isolation == "in-process":
             print(IN_PROCESS_WARNING, file=sys.stderr, flush=True)
         found, errors = _load(settings)
         if args.list:
@@ -217,7 +219,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 def _report(args, settings, found, errors: List[str], limits, pytest_args: List[str]) -> int:
     from conformance.checks import select_checks
     from conformance.run.report import format_details, format_table, report_json, write_json
-    mode = "in-process (not isolated)" if args.in_process else f"worker processes, pytest workers {args.workers or 1}"
+    mode = ("in-process (not isolated)" if args.in_process else
+            f"{'worker processes' if settings.isolation == 'workers' else 'not isolated'}, pytest workers "
+            f"{args.workers or 1}")
     print(f"backprop-conformance: {len(found)} implementations x {len(select_checks(args.checks))} checks, "
           f"profile {args.profile}, seed {args.seed}, {mode}{', strict' if args.strict else ''}", flush=True)
     t0 = time.perf_counter()
