@@ -202,3 +202,57 @@ def test_independent_calls_sent_at_once_answer_as_one_at_a_time_and_the_first_fa
     with pytest.raises(Exception, match="this example is refused"):
         gradients_of(remote, NET, PARAMS, refused)
     assert call_gradient(remote, NET, PARAMS, X, Y).ok  # every reply of the batch was read: the worker is in step
+
+
+def test_an_implementation_past_its_time_for_the_whole_run_fails_every_further_call_at_once(tmp_path):
+    from dataclasses import replace
+    from conformance.isolation.limits import Limits
+    found = discover(_module(tmp_path, "slow", """
+        import time
+        from conformance import implementation
+        from conformance.testing import subject
+        _g = subject("g", None).gradient
+        def gradient(params, X, Y):
+            time.sleep(0.3)
+            return _g(params, X, Y)
+        IMPLEMENTATION = implementation("t.slow", gradient=gradient)
+        """), limits=replace(Limits(), impl_time_limit=1.0))
+    outcomes = [call_gradient(found[0], NET, PARAMS, X, Y) for _ in range(6)]
+    assert outcomes[0].ok and not outcomes[-1].ok
+    assert outcomes[-1].error.category == "timeout" and "used up its 1 s (--impl-time-limit)" in outcomes[-1].error.message
+    assert outcomes[-1].seconds < 0.1  # refused at once, the worker no longer asked
+
+
+def test_a_worker_that_writes_junk_where_frames_go_breaks_the_protocol_and_says_what_it_wrote(tmp_path):
+    script = tmp_path / "chatty_worker.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from conformance.isolation import wire
+        while True:
+            request = wire.read_frame(0)
+            if request is None:
+                break
+            header, _ = request
+            if header["op"] == "hello":
+                wire.write_all(1, wire.frame({{"id": header["id"], "protocol": 1}}))
+            else:
+                os.write(1, b"debug: computing the gradient\\n")
+        """))
+    conventions = tmp_path / "chatty.json"
+    conventions.write_text(json.dumps({"name": "t.chatty", "gradient": True}))
+    from conformance.isolation.native import command_implementation
+    impl = command_implementation(f"{sys.executable} {script}", conventions)
+    out = call_gradient(impl, NET, PARAMS, X, Y)
+    assert out.error.category == "protocol_error" and "b'debug: computing the gradient" in out.error.message
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="TOML conventions files need tomllib (Python 3.11+)")
+def test_a_conventions_file_may_be_toml(tmp_path):
+    from conformance.isolation.native import command_implementation
+    conventions = tmp_path / "c.toml"
+    conventions.write_text('name = "t.toml"\ngradient = true\nsamples = "rows"\nmax_N = 3\n'
+                           'known_failures = {"properties." = "not yet"}\n')
+    impl = command_implementation(["true"], conventions, verify=False)
+    assert (impl.name, impl.conventions.samples, impl.support.max_N) == ("t.toml", "rows", 3)
+    assert impl.known_failure("properties.dead_unit").reason == "not yet" and impl.train_step is None
