@@ -6,7 +6,8 @@
     worker    the Python worker process: loads a drop-in module and answers the checker's requests
     limits    what a worker may use (time per call and per implementation, memory, output)
     client    the checker's side of one worker process: start, limits, requests, kill, exit status
-    remote    implementations whose entry points are proxies to a worker, and the handle of that worker
+    handle    the worker of one implementation: start, limits, calls (one, or several at once), failures
+    remote    implementations whose entry points are proxies to a worker
     discover  discovery through workers (the checker never imports user code)
     shutdown  how a worker ends when asked to (interface.clean_exit)
     native    drop-ins in any language: ``--impl-cmd COMMAND`` and a conventions file (JSON or TOML)

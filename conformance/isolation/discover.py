@@ -23,7 +23,8 @@ from conformance.dropin import discovery
 from conformance.dropin.protocol import Implementation
 from conformance.isolation.client import WorkerDied, WorkerProcess, WorkerTimeout, exit_text
 from conformance.isolation.limits import Limits
-from conformance.isolation.remote import Launch, WorkerHandle, handle_of, remote_implementation
+from conformance.isolation.handle import Launch, WorkerHandle
+from conformance.isolation.remote import handle_of, remote_implementation
 from conformance.isolation.worker import declaration
 from conformance.isolation import wire
 

@@ -28,7 +28,8 @@ from conformance.dropin.protocol import Implementation, implementation
 from conformance.isolation import wire
 from conformance.isolation.client import WorkerDied, WorkerProcess, WorkerTimeout, exit_text
 from conformance.isolation.limits import Limits
-from conformance.isolation.remote import Launch, RemoteCall, WorkerHandle
+from conformance.isolation.handle import Launch, WorkerHandle
+from conformance.isolation.remote import RemoteCall
 
 __all__ = ["ENTRY_KEYS", "read_table", "command_implementation", "declaration_of", "ConventionsError"]
 

@@ -13,7 +13,7 @@ from typing import Optional, Tuple
 
 from conformance.isolation import wire
 from conformance.isolation.client import WorkerDied, WorkerTimeout
-from conformance.isolation.remote import WorkerHandle, _what
+from conformance.isolation.handle import WorkerHandle, _what
 
 __all__ = ["Shutdown", "shut_down"]
 
