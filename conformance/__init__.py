@@ -40,6 +40,7 @@ _PUBLIC = {
     "CAUSES": "conformance.diagnosis", "Diagnosis": "conformance.diagnosis",
     **{name: "conformance.run.runner" for name in ("run_check", "check_implementation", "run_in_process")},
     "run_pytest": "conformance.run.pytest_run",
+    "command_implementation": "conformance.isolation.native", "discover": "conformance.isolation.discover",
     **{name: "conformance.run.verdicts" for name in ("Verdict", "ImplementationReport")},
 }
 

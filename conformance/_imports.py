@@ -10,7 +10,9 @@ Two import hooks, installed once by ``conformance/__init__.py``:
   whatever the path order (its submodules follow through the package's
   ``__path__``).  It is not installed in a worker that runs user code
   (``BACKPROP_CONFORMANCE_ROLE=worker``): there the user's own ``reference``
-  wins, as it would without the suite.
+  wins, as it would without the suite; a worker that loads the suite's own
+  shipped code (the examples, the reference formulations) switches it on
+  first (``own_packages``).
 * **Moved modules.**  conformance/ was flat before 0.2; ``MOVED`` maps every
   earlier module name to its new home, so ``from conformance.protocol import
   implementation`` (every drop-in written before) and
@@ -28,7 +30,8 @@ import sys
 from pathlib import Path
 from typing import Dict, Optional
 
-__all__ = ["ROOT", "ROLE_VAR", "MOVED", "OwnPackages", "MovedModules", "install", "own_root", "is_own"]
+__all__ = ["ROOT", "ROLE_VAR", "MOVED", "OwnPackages", "MovedModules", "install", "own_packages", "own_root",
+           "is_own"]
 
 #: The folder holding this installation's ``conformance``, ``reference`` and (in the source tree) ``impls``.
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,3 +118,9 @@ def install() -> None:
                               f"which needs its own ({ROOT / name}); import conformance first, or run the suite "
                               f"as `backprop-conformance`")
     sys.meta_path.insert(0, OwnPackages())
+
+
+def own_packages() -> None:
+    """Put the own-package hook first (once): a worker does so before it loads the suite's shipped code."""
+    if not any(isinstance(f, OwnPackages) for f in sys.meta_path):
+        sys.meta_path.insert(0, OwnPackages())

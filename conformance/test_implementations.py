@@ -2,12 +2,13 @@
 
 Plain ``pytest`` collects this module (testpaths include conformance/), as do
 ``python -m conformance`` and ``backprop-conformance`` (which add the table and
-the reports).  The implementations come from ``conformance.dropin.discovery``
-($BACKPROP_IMPL or impls/ plus the reference formulations); the profile, seed,
-checks and per-call time limit from the environment (``runner.settings_from_env``).
+the reports).  The implementations come from ``conformance.run.loading`` (by default
+each runs in a worker process of its own: this process never imports them); the
+profile, seed, checks, limits and known-failure policy from the environment
+(``conformance.run.loading.settings_from_env``).
 
-A declared known failure is ``xfail(strict=True, reason=...)``: a failing check
-shows as xfail, a passing one as a strict XPASS, which fails the run.
+A known failure the run applies is ``xfail(strict=True, reason=...)``: a failing
+check shows as xfail, a passing one as a strict XPASS, which fails the run.
 """
 from __future__ import annotations
 
@@ -16,19 +17,21 @@ import json
 import pytest
 
 from conformance.checks import select_checks
-from conformance.dropin.discovery import load_implementations
+from conformance.run.loading import implementations_for_run, settings_from_env
+from conformance.run.pytest_run import META_PROPERTY, VERDICT_PROPERTY
 from conformance.run.findings import summary_of
 from conformance.run.report import format_verdict
-from conformance.run.pytest_run import META_PROPERTY, VERDICT_PROPERTY, settings_from_env
-from conformance.run.runner import run_check, validated
+from conformance.run.runner import run_check
+from conformance.run.trust import records
 
 SETTINGS = settings_from_env()
+LOADED = implementations_for_run(SETTINGS)
 
 
 def _cases():
     cases = []
-    for impl in map(validated, load_implementations(SETTINGS["target"])):
-        for check in select_checks(SETTINGS["checks"]):
+    for impl in LOADED.impls:
+        for check in select_checks(SETTINGS.checks):
             kf = impl.known_failure(check)
             marks = [pytest.mark.xfail(strict=True, reason=kf.reason)] if kf and not impl.unavailable else []
             cases.append(pytest.param(impl, check, marks=marks, id=f"{impl.name}::{check}"))
@@ -37,10 +40,11 @@ def _cases():
 
 @pytest.mark.parametrize("impl,check", _cases())
 def test_conformance(impl, check, record_property):
-    verdict = run_check(impl, check, profile=SETTINGS["profile"], seed=SETTINGS["seed"],
-                        time_limit=SETTINGS["time_limit"])
+    verdict = run_check(impl, check, profile=SETTINGS.profile, seed=SETTINGS.seed, time_limit=SETTINGS.time_limit)
+    applied, ignored = records(impl, LOADED.ignored.get(impl.name, ()))
     record_property(META_PROPERTY, json.dumps({"name": impl.name, "description": impl.description,
-                                               "source": impl.source}))
+                                               "source": impl.source, "known_failures": applied,
+                                               "ignored_known_failures": ignored}))
     record_property(VERDICT_PROPERTY, json.dumps(verdict.to_dict()))
     d = verdict.diagnosis
     if d is not None and verdict.status in ("fail", "xfail"):   # the root cause, for JUnit readers

@@ -44,6 +44,14 @@ def test_bench_sizes_prints_the_gate_per_implementation_and_the_bounds(tmp_path)
     assert (tmp_path / "s.json").exists()
 
 
+def test_bench_isolation_prints_the_round_trips_and_the_ratios_per_implementation(tmp_path):
+    out = _run("bench_isolation.py", "--json", str(tmp_path / "i.json"))
+    for words in ("1. Calls", "no-op round trip", "2. Implementations", "median ratio: wall", "reference.batched_matrix"):
+        assert words in out
+    assert (tmp_path / "i.json").exists()
+
+
 def test_run_all_names_the_scripts():
     text = (BENCH / "run_all.py").read_text()
-    assert all(s in text for s in ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py", "bench_sizes.py"))
+    assert all(s in text for s in ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py", "bench_sizes.py",
+                                   "bench_isolation.py"))

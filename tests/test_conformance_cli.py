@@ -150,3 +150,32 @@ def test_a_named_file_that_does_not_import_beside_good_ones_is_reported_once_and
     assert out.returncode == 2, out.stdout + out.stderr
     assert out.stdout.count("no_such_dependency_anywhere") == 1 and "tmp.good" in out.stdout
     assert "not loaded" in out.stdout and "no_such_dependency_anywhere" in out.stderr
+
+
+def test_in_process_warns_that_it_is_not_safe_for_grading(tmp_path):
+    out = _run("--impl", _impls(tmp_path, good=GOOD), "--in-process")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "warning: --in-process imports the implementations into the checker" in out.stderr
+    assert "not safe for grading" in out.stderr and "in-process (not isolated)" in out.stdout
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--strict", "--in-process"], "--strict grades untrusted code: it needs worker processes"),
+    (["--memory-limit", "lots"], "memory limit 'lots'"),
+    (["--impl-cmd", "./x"], "1 --impl-cmd but 0 --conventions"),
+    (["--known-failures", "/no/such/file.json"], "--known-failures: no such file"),
+])
+def test_arguments_the_run_cannot_honour_are_one_line_and_exit_2(tmp_path, args, words):
+    out = _run("--impl", _impls(tmp_path, good=GOOD), *args)
+    assert out.returncode == 2 and words in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_the_json_report_says_how_the_run_was_isolated_and_limited(tmp_path):
+    js = tmp_path / "r.json"
+    out = _run("--impl", _impls(tmp_path, good=GOOD), "--json", js, "--memory-limit", "2G", "--impl-time-limit", "60")
+    assert out.returncode == 0, out.stdout + out.stderr
+    report = json.loads(js.read_text())
+    assert report["isolation"] == "workers" and report["strict"] is False and report["known_failures_file"] is None
+    assert report["limits"]["memory_bytes_per_worker"] == 2 << 30
+    assert report["limits"]["seconds_per_implementation"] == 60.0
+    assert report["implementations"][0]["known_failures"] == {"applied": [], "ignored": []}

@@ -1,11 +1,11 @@
-"""What a call does to its arrays (conformance/core/observations.py, calls.observe_call/observe_pair), and the
+"""What a call does to its arrays (conformance/isolation/observations.py, calls.observe_call/observe_pair), and the
 checks built on it: interface.ownership, interface.layouts, and interface.deterministic within the rounding
 of a reordered sum."""
 import numpy as np
 import pytest
 
 from conformance.core.calls import call_gradient, call_gradient_pair, observe_call, observe_pair
-from conformance.core.observations import changed_since, hold, layout_of, leaves, shared_with_inputs, with_layout
+from conformance.isolation.observations import changed_since, hold, layout_of, leaves, shared_with_inputs, with_layout
 from conformance.dropin.protocol import implementation
 from conformance.run.runner import run_check
 from conformance.testing import backprop, subject

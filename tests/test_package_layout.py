@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "conformance"
 
 #: Subpackages, bottom first: a module may import its own layer and the layers below, never above.
-LAYERS = ("dropin", "core", "checks", "diagnosis", "run")
+LAYERS = ("dropin", "isolation", "core", "checks", "diagnosis", "run")
 #: Top-level modules and the subpackages each may import ("*": any).
 TOP = {"__init__": "*", "__main__": {"run"}, "_imports": set(), "profiles": set(), "testing": {"dropin"},
        "test_implementations": {"run", "checks", "dropin"}}

@@ -21,8 +21,9 @@ document's own criterion as the verdict.  In order:
 4. The run, under one time limit (the profile's per-check budget) and a guard: after
    2 % of a long check's calls (>= 500) ci and dev skip it when the implementation
    takes more than 4 x the float64 reference's time per call on the same problem (a
-   ratio, so independent of the machine's load), and every profile skips it when the
-   projected time exceeds half the per-check budget; thorough runs it then.
+   ratio, so independent of the machine's load; the round trip to a worker process is
+   not counted), and every profile skips it when the projected time exceeds half the
+   per-check budget; thorough runs it then.
 5. A failed criterion names the implementation, the check, expected (the document's
    criterion) and got (the figures measured), and is diagnosed on the check's first
    problem (where the implementation's gradient is compared with the reference).
@@ -39,7 +40,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from conformance.dropin.adapters import gradient_of, output_of, step_of
+from conformance.dropin.adapters import gradient_of, gradients_of, output_of, step_of
 from conformance.dropin.builtin import reference_implementation
 from conformance.core.calls import CallError, run_limited
 from conformance.checks.registry import CheckResult, register
@@ -47,6 +48,7 @@ from conformance.core.context import Context
 from conformance.checks.documents_plan import (LONG, PLANS, SPECS, Spec, dtype_options, first_problems, planned_calls,
                                         profile_options, support_gap)
 from conformance.core.search import CheckFailure
+from conformance.isolation.client import transport_seconds
 
 __all__ = ["Guard", "OverBudget", "applicability", "profile_summary", "reference_time", "run_document_check"]
 
@@ -62,7 +64,11 @@ class OverBudget(BaseException):
 
 class Guard:
     """Counts the calls into the implementation; after the first 2 % of a long check's calls compares
-    the median time per call with the reference's (``ratio``) and projects the run time (``allowance``)."""
+    the median time per call with the reference's (``ratio``) and projects the run time (``allowance``).
+
+    The time per call leaves out the time spent moving the call to and from the implementation's worker
+    process (``conformance.isolation.client.transport_seconds``): the ratio compares the two codes, not
+    where they run."""
 
     def __init__(self, total: int, allowance: float, ratio: Optional[float] = None,
                  reference_s: Optional[float] = None, profile: str = "ci"):
@@ -76,12 +82,28 @@ class Guard:
             self.calls += 1
             if self.calls == self.probe:
                 self._judge()
-            t0 = time.perf_counter()
+            t0, moved = time.perf_counter(), transport_seconds()
             try:
                 return fn(*args)
             finally:
                 if self.probe and self.calls < self.probe:
-                    self.times.append(time.perf_counter() - t0)
+                    self.times.append(time.perf_counter() - t0 - (transport_seconds() - moved))
+        return guarded
+
+    def wrap_each(self, one: Callable, batch: Callable) -> Callable:
+        """(params, [(X, Y), ...]) -> [gradient, ...]: ``one(params, X, Y)`` per example while the guard still
+        times calls, then ``batch(params, examples)`` (independent calls, sent to a worker all at once)."""
+        single = self.wrap(one)
+
+        def guarded(params, examples):
+            out, i = [], 0
+            while i < len(examples) and self.probe and self.calls < self.probe:
+                out.append(single(params, *examples[i]))
+                i += 1
+            if i < len(examples):
+                self.calls += len(examples) - i
+                out += batch(params, examples[i:])
+            return out
         return guarded
 
     def _judge(self) -> None:
@@ -109,11 +131,12 @@ def reference_time(net, problem) -> float:
     return float(np.median(times))
 
 
-def _per_example(grad: Callable) -> Callable:
-    """A batch gradient as the mean of ``grad`` on one example (column) at a time."""
+def _per_example(grads: Callable) -> Callable:
+    """A batch gradient as the mean of the gradients on one example (column) at a time;
+    ``grads(params, [(x_1, y_1), ...])`` computes them (``Guard.wrap_each``)."""
     def mean_of_examples(params, X, Y):
         N = X.shape[1]
-        each = [grad(params, X[:, i:i + 1], Y[:, i:i + 1]) for i in range(N)]
+        each = grads(params, [(X[:, i:i + 1], Y[:, i:i + 1]) for i in range(N)])
         return [(sum(g[l][0] for g in each) / N, sum(g[l][1] for g in each) / N) for l in range(len(params))]
     return mean_of_examples
 
@@ -132,8 +155,10 @@ def _functions(impl, spec: Spec, guard: Guard) -> dict:
         return {"forward_fn": forward_fn}
     if spec.kind == "training" and impl.train_step is not None:
         return {"step_fn": guard.wrap(partial(step_of, impl, net))}
-    grad = guard.wrap(partial(gradient_of, impl, net))
-    return {"grad_fn": _per_example(grad) if spec.per_example else grad}
+    if spec.per_example:
+        each = guard.wrap_each(partial(gradient_of, impl, net), partial(gradients_of, impl, net))
+        return {"grad_fn": _per_example(each)}
+    return {"grad_fn": guard.wrap(partial(gradient_of, impl, net))}
 
 
 def applicability(impl, spec: Spec, profile: str) -> str:

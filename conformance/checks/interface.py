@@ -8,6 +8,8 @@
                                  with a call on another batch between them
     interface.support            every claimed case (drawn, and the support's corners) returns a result
     interface.quiet              nothing is printed to stdout or stderr during a call
+    interface.clean_exit         its worker process ends cleanly when asked to: no non-daemon thread left
+                                 running, no atexit hook ending it early or changing its exit status
 """
 from __future__ import annotations
 
@@ -19,6 +21,10 @@ from conformance.core.context import Context
 from conformance.core.search import CheckFailure
 from conformance.core.strategies import LARGE_SCALES, Problem, batches, parameters, problems_in
 from conformance.core.tolerances import repeat_tolerance
+from conformance.isolation.client import exit_text
+from conformance.isolation.invoke import truncation
+from conformance.isolation.remote import handle_of
+from conformance.isolation.shutdown import shut_down
 from reference.network import Network
 
 __all__ = ["corner_problems", "first_difference", "reordering_tolerance", "saturated"]
@@ -218,8 +224,54 @@ def quiet(ctx: Context) -> CheckResult:
     def body(p):
         p = ctx.prepare(p)
         out = ctx.call(p)
+        if out.error is not None and out.error.category == "timeout":
+            require(ctx, "interface.quiet", p, out)  # a call that never returns cannot be called quiet
         if out.output.strip():
             first = out.output.strip().splitlines()[0][:120]
+            cut = truncation(out.output)
+            flood = f"; a flood of {cut[0]} characters, cut at {cut[1]}" if cut else ""
             raise _fail(ctx, "interface.quiet", p, f"printed {len(out.output.splitlines())} line(s) during a call"
-                        f" (captured), first: {first!r}", "prints_output")
+                        f" (captured{flood}), first: {first!r}", "prints_output")
     return searched(ctx, "interface.quiet", problems_in(ctx.support), body)
+
+
+def _exit_problem(how, python: bool) -> str:
+    """What was wrong with a worker's shutdown (``remote.Shutdown``), or ""."""
+    if how.error:
+        return f"did not answer the request to shut down: {how.error}"
+    if how.threads:
+        names = ", ".join(repr(t) for t in how.threads[:4])
+        ended = ("; the process did not end and was killed" if how.status is None else
+                 "; the process ended once they had finished")
+        if how.status is None:
+            return (f"left {len(how.threads)} non-daemon thread(s) running at shutdown ({names}){ended}: in the "
+                    f"checker's own interpreter such a thread keeps the run from ever ending")
+    if how.status is None:
+        return "did not end after it was asked to shut down (killed)"
+    if python and not how.exited_frame:
+        return (f"an atexit hook ended the process ({exit_text(how.status)}) before the worker's own last step: "
+                f"in the checker's own interpreter it would have replaced the run's exit status")
+    if how.status != 0:
+        return f"{exit_text(how.status)} after a clean shutdown (expected 0)"
+    return ""
+
+
+@register("interface.clean_exit", "its worker process ends cleanly when asked to (no thread or atexit hook in the way)",
+          last=True)
+def clean_exit(ctx: Context) -> CheckResult:
+    """The implementation's worker, as the other checks left it (or a new one after one call on the smallest
+    corner of the support), is asked to shut down.  Runs after every other check of the implementation."""
+    check, handle = "interface.clean_exit", handle_of(ctx.impl)
+    if handle is None:
+        return CheckResult("skip", "the implementation runs in the checker's own process (--in-process): "
+                                   "there is no worker process to watch end")
+    if handle.process is None or not handle.process.alive:
+        ctx.call(ctx.prepare(corner_problems(ctx.support, ctx.seed)[0]))
+        handle.ensure()  # again, if that call ended it: the exit is judged on a running worker
+    how = shut_down(handle)
+    problem = _exit_problem(how, python=not handle.launch.command)
+    if problem:
+        text = f"[{ctx.name}] {check}: its worker process {problem}" + (f"; stderr: {how.stderr[-300:]}" if how.stderr else "")
+        return CheckResult("fail", text, CheckFailure(text, hint="unclean_exit"), examples=1)
+    notes = [f"non-daemon thread(s) {', '.join(how.threads)} still ran at shutdown and then ended"] if how.threads else []
+    return CheckResult("pass", "its worker process ended cleanly when asked to", examples=1, notes=notes)

@@ -45,6 +45,7 @@ class Check:
     run: Callable[[Context], CheckResult]
     description: str
     after: Tuple[str, ...] = ()      # families (or check ids) whose failures are more fundamental than this one's
+    last: bool = False      # runs after every other check of the implementation (it ends its worker)
 
     @property
     def family(self) -> str:
@@ -68,14 +69,14 @@ FAMILY_AFTER: Dict[str, Tuple[str, ...]] = {
 }
 
 
-def register(check_id: str, description: str, *, after: Tuple[str, ...] = ()):
+def register(check_id: str, description: str, *, after: Tuple[str, ...] = (), last: bool = False):
     """Decorator registering ``run(ctx) -> CheckResult`` under a stable id.
 
     ``after`` names families or check ids that are prerequisites of this check beyond its
-    family's (``FAMILY_AFTER``): their failures are reported first.
+    family's (``FAMILY_AFTER``): their failures are reported first. ``last``: see ``Check``.
     """
     def deco(fn):
-        CHECKS[check_id] = Check(check_id, fn, description, tuple(after))
+        CHECKS[check_id] = Check(check_id, fn, description, tuple(after), last)
         return fn
     return deco
 
@@ -158,8 +159,10 @@ def searched(ctx: Context, check: str, strategy, body, *, skip_reason: str = "",
 
 
 def select_checks(selection=None) -> List[str]:
-    """Check ids matching a selection of ids or prefixes ('reference.', 'interface'); all if None."""
-    ids = sorted(CHECKS)
+    """Check ids matching a selection of ids or prefixes ('reference.', 'interface'); all if None.
+
+    In run order: sorted, the checks registered ``last`` at the end."""
+    ids = sorted(CHECKS, key=lambda c: (CHECKS[c].last, c))
     if not selection:
         return ids
     if isinstance(selection, str):

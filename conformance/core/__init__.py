@@ -6,6 +6,5 @@
     tolerances   tolerances from the written error model
     assertions   mismatches between gradients, and messages that name every place
     calls        calling an implementation safely (time limit, captured output, no escape)
-    observations what a call did to its arrays (layouts, held results, aliasing), observed where it runs
     context      what a check receives: the implementation, the profile's budgets, a seed
 """

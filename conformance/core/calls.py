@@ -9,27 +9,30 @@ memory with the inputs) is recorded in a ``CallOutcome`` instead of propagating.
 
 Two layers.  ``observe_call`` and ``observe_pair`` take only the user's callable
 and its native arrays and return what ``run_limited`` returns plus the
-observations (``conformance.core.observations``): they belong to the process
+observations (``conformance.isolation.observations``): they belong to the process
 that runs the user's code.  ``call_gradient`` and ``call_gradient_pair`` take
 reference conventions, translate at the edge and turn the observations into
 words in the reference notation.
 
+The call itself goes through ``conformance.isolation.invoke.invoke``, the one
+function that runs user code and observes it (time limit, output, warnings),
+in this process and in a worker process alike.  By default the implementation
+runs in a worker process (``conformance.isolation``): its entry points here
+are proxies, and the worker's observations (output, warnings, modified inputs
+copied back into these arrays) come back with the result, so everything below
+works the same in both modes.
+
 Time limit: SIGALRM (``signal.setitimer``) in the main thread, where pytest and
-pytest-xdist workers run tests; it interrupts Python code, including
-``time.sleep`` and Python-level loops.  It cannot interrupt a single long call
-into C (a huge BLAS call, a C extension's loop): the alarm is handled when the
-call returns.  Outside the main thread, or without SIGALRM (Windows), the call
-runs in a daemon thread that is abandoned after the limit; it keeps running in
-the background, but the verdict is given and the run goes on.
+pytest-xdist workers run tests.  In a worker process a call that does not stop
+at its own alarm (the timer disabled, a long call into C) is killed from
+outside.  In ``--in-process`` mode such a call cannot be interrupted: the alarm
+is handled when it returns to Python.  Outside the main thread, or without
+SIGALRM (Windows), the call runs in a daemon thread that is abandoned after the
+limit; it keeps running in the background, but the verdict is given and the
+run goes on.
 """
 from __future__ import annotations
 
-import io
-import signal
-import threading
-import time
-import warnings
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Tuple
 
@@ -38,8 +41,10 @@ import numpy as np
 from conformance.dropin.adapters import (ETA, StructureError, _flat_native, gradient_from_native, loss_factor,
                                   native_shapes, native_to_reference, to_native)
 from conformance.dropin.protocol import Implementation
-from conformance.core.observations import changed_since, hold, layout_of, leaves, shared_with_inputs, with_layout
+from conformance.isolation.observations import Watch, changed_since, hold, with_layout
 from conformance.core.tolerances import recovery_bound
+from conformance.isolation.invoke import CallTimeout, invoke, with_note
+from conformance.isolation.remote import handle_of
 from reference.network import Network, Params
 
 __all__ = ["DEFAULT_TIME_LIMIT", "CallTimeout", "CallError", "CallOutcome", "run_limited", "observe_call",
@@ -49,13 +54,9 @@ __all__ = ["DEFAULT_TIME_LIMIT", "CallTimeout", "CallError", "CallOutcome", "run
 DEFAULT_TIME_LIMIT = 5.0
 
 
-class CallTimeout(BaseException):
-    """Raised inside the implementation by the alarm; a BaseException so ``except Exception`` cannot swallow it."""
-
-
 @dataclass(frozen=True)
 class CallError:
-    """What went wrong in one call: category is raises, timeout, wrong_structure or non_finite."""
+    """What went wrong in one call: category is raises, timeout, wrong_structure, non_finite, crashed, ..."""
 
     category: str
     message: str
@@ -88,73 +89,11 @@ class CallOutcome:
         return self.error is None
 
 
-def _on_alarm(signum, frame):
-    raise CallTimeout()
-
-
-@contextmanager
-def _alarm(seconds: float):
-    old = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def _can_alarm() -> bool:
-    return hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
-
-
-def _describe(exc: BaseException) -> str:
-    tb = exc.__traceback__
-    where = ""
-    while tb is not None:
-        where = f" (at {tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno} in {tb.tb_frame.f_code.co_name})"
-        tb = tb.tb_next
-    return f"{type(exc).__name__}: {exc}{where}"
-
-
-def _threaded(fn: Callable, seconds: float):
-    box = {}
-
-    def target():
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: B902 - reported, never re-raised here
-            box["exc"] = exc
-    worker = threading.Thread(target=target, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise CallTimeout()
-    if "exc" in box:
-        raise box["exc"]
-    return box.get("value")
-
-
 def run_limited(fn: Callable, seconds: Optional[float]):
     """(value, error message or None, category, captured output, warnings, seconds) of ``fn()``."""
-    buf, t0 = io.StringIO(), time.perf_counter()
-    value, message, category = None, None, None
-    with warnings.catch_warnings(record=True) as caught, redirect_stdout(buf), redirect_stderr(buf):
-        warnings.simplefilter("always")
-        try:
-            if seconds is None:
-                value = fn()
-            elif _can_alarm():
-                with _alarm(seconds):
-                    value = fn()
-            else:
-                value = _threaded(fn, seconds)
-        except CallTimeout:
-            how = "" if _can_alarm() else " (thread fallback: the call was abandoned and may still be running)"
-            message, category = f"no result within the time limit of {seconds:g} s per call{how}", "timeout"
-        except (Exception, SystemExit) as exc:
-            message, category = f"raised {_describe(exc)}", "raises"
-    notes = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    return value, message, category, buf.getvalue(), notes, time.perf_counter() - t0
+    inv = invoke(fn, time_limit=seconds)
+    notes = tuple(f"{category}: {message}" for category, message in inv.warnings)
+    return inv.value, inv.message, inv.category, with_note(inv.output, inv.written), notes, inv.seconds
 
 
 def first_non_finite(grads: Params):
@@ -186,29 +125,41 @@ def _dtype_problems(conv, net, native) -> Tuple[str, ...]:
 
 # --- In the process that runs the user's code: the callable and its native arrays only. ---------------
 
-def observe_call(fn: Callable, inputs: tuple, *, seconds: Optional[float], watch=(0, 1, 2), alias=(0, 1, 2)):
+def observe_call(fn: Callable, inputs: tuple, *, seconds: Optional[float], watch=(0, 1, 2), alias=(0, 1, 2),
+                 worker=None, layout: str = "C", flags: Optional[dict] = None):
     """``fn()`` on the native ``inputs`` (params, X, Y), and what it did to them.
 
     Returns (run_limited's tuple, observations): "mutated" (the watched input trees
     changed by the call), "aliases" (the result shares memory or a container with an
     ``alias`` input tree) and "layouts" (the memory layout of every input array received).
+    With ``worker`` (the ``WorkerHandle`` behind ``fn``) the call runs there with the inputs
+    laid out as ``layout`` and ``flags``, and the worker's own observations replace the ones
+    made here on the copies it returned (modified inputs come back into ``inputs`` either way).
     """
-    held = hold([inputs[t] if t in watch else () for t in range(len(inputs))])
-    layouts = tuple(layout_of(a) for a in leaves(inputs))
-    run = run_limited(fn, seconds)
-    aliases = [] if run[1] is not None else [a for a in shared_with_inputs(run[0], inputs) if a[2] in alias]
-    return run, {"mutated": changed_since(held), "aliases": aliases, "layouts": layouts}
+    here = Watch(inputs, watch=watch, alias=alias)
+    if worker is None:
+        run = run_limited(fn, seconds)
+        return run, here.after(run[0], run[1] is not None)
+    with worker.observing(layout=layout, alias=list(alias), **(flags or {})) as there:
+        run = run_limited(fn, seconds)
+    seen = here.after(run[0], run[1] is not None)
+    seen.update({key: there[key] for key in ("aliases", "layouts", "changes") if key in there})
+    return run, seen
 
 
 def observe_pair(first: Tuple[Callable, tuple], second: Tuple[Callable, tuple], *, seconds: Optional[float],
-                 watch=(0, 1, 2), alias=(0, 1, 2)):
+                 watch=(0, 1, 2), alias=(0, 1, 2), worker=None):
     """Two calls (callable, native inputs); the first call's result and inputs are held without copying
     (copies taken at once) and compared after the second: (run1, seen1, run2, seen2, changes), where
-    changes are ``changed_since`` positions, tree 0 the first result and trees 1-3 its inputs."""
-    run1, seen1 = observe_call(first[0], first[1], seconds=seconds, watch=watch, alias=alias)
+    changes are ``changed_since`` positions, tree 0 the first result and trees 1-3 its inputs.  With
+    ``worker`` the worker holds and compares them, where the implementation could write into them."""
+    kw = dict(seconds=seconds, watch=watch, alias=alias, worker=worker)
+    run1, seen1 = observe_call(first[0], first[1], flags={"hold": True} if worker else None, **kw)
     held = hold([run1[0], *first[1]])
-    run2, seen2 = observe_call(second[0], second[1], seconds=seconds, watch=watch, alias=alias)
-    return run1, seen1, run2, seen2, changed_since(held) if run1[1] is None and run2[1] is None else []
+    run2, seen2 = observe_call(second[0], second[1], flags={"compare": True} if worker else None, **kw)
+    if run1[1] is not None or run2[1] is not None:
+        return run1, seen1, run2, seen2, []
+    return run1, seen1, run2, seen2, seen2.pop("changes") if "changes" in seen2 else changed_since(held)
 
 
 # --- In the process that runs the checks: reference conventions in, CallOutcome out. --------------------
@@ -301,7 +252,7 @@ def call_gradient(impl: Implementation, net: Network, params: Params, X, Y, *, e
     input arrays laid out as ``layout`` ("C", "F" or "strided")."""
     fn, inputs = _prepared(impl, net, params, X, Y, eta, layout)
     limit = impl.time_limit if impl.time_limit is not None else time_limit
-    run, seen = observe_call(fn, inputs, seconds=limit, **_watched(impl))
+    run, seen = observe_call(fn, inputs, seconds=limit, worker=handle_of(impl), layout=layout, **_watched(impl))
     return _outcome(impl, net, params, X, Y, eta, run, seen, inputs[0])
 
 
@@ -323,7 +274,8 @@ def call_gradient_pair(impl: Implementation, net: Network, first: tuple, second:
     what of the first call (its result, its inputs) the second call changed, in words)."""
     calls = [_prepared(impl, net, *problem, eta, "C") for problem in (first, second)]
     limit = impl.time_limit if impl.time_limit is not None else time_limit
-    run1, seen1, run2, seen2, changes = observe_pair(calls[0], calls[1], seconds=limit, **_watched(impl))
+    run1, seen1, run2, seen2, changes = observe_pair(calls[0], calls[1], seconds=limit, worker=handle_of(impl),
+                                                     **_watched(impl))
     out1 = _outcome(impl, net, *first, eta, run1, seen1, calls[0][1][0])
     out2 = _outcome(impl, net, *second, eta, run2, seen2, calls[1][1][0])
     return out1, out2, describe_changes(impl, net, changes)

@@ -13,9 +13,13 @@ Every float is written with ``repr`` (shortest round-trip form): the arrays rebu
 are bit-for-bit those of the failing example.  Examples with more than
 ``INLINE_LIMIT`` numbers are not printed inline; ``write_reproducer`` stores them
 beside the script in an ``.npz`` file instead.
+A drop-in in another language (``--impl-cmd``) is started again by the script
+(``conformance.isolation.native.command_implementation``); a Python implementation
+is loaded into the script's own process, so a debugger reaches it.
 """
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Iterable, List, Optional
 
@@ -25,6 +29,7 @@ from conformance.core.strategies import Problem
 from conformance.core.tolerances import agreement_tolerance
 from conformance.dropin.adapters import ETA, loss_factor, native_shapes, to_native
 from conformance.dropin.protocol import Conventions, Implementation
+from conformance.isolation.remote import handle_of
 from reference.gradients import gradients
 from reference.network import Network
 
@@ -82,6 +87,10 @@ def rerun_command(impl: Implementation, check: str, *, seed: int, profile: str) 
 
 
 def _load_code(impl: Implementation) -> str:
+    handle = handle_of(impl)
+    if handle is not None and handle.launch.command:
+        return ("from conformance.isolation.native import command_implementation\n"
+                f"impl = command_implementation({shlex.join(handle.launch.command)!r}, {impl.source!r})")
     if impl.source and impl.source != "conformance.builtin":
         return f"impl = load_implementation({impl.source!r}, {impl.name!r})"
     if impl.source == "conformance.builtin":

@@ -33,8 +33,8 @@ from conformance.dropin.ready_adapters import (StructureError, forward_backward,
 from reference.network import Network, Params
 
 __all__ = ["ETA", "StructureError", "conventions_of", "loss_factor", "native_shapes", "to_native",
-           "native_to_reference", "gradient_from_native", "gradient_of", "step_of", "output_of", "round_to_dtype",
-           "native_index", "native_location",
+           "native_to_reference", "gradient_from_native", "gradient_of", "gradients_of", "step_of", "output_of",
+           "round_to_dtype", "native_index", "native_location",
            "per_sample", "from_object", "training_step", "forward_backward", "whole_batch",
            "parse_gradients", "sizes_of"]
 
@@ -186,6 +186,25 @@ def gradient_from_native(impl_or_conventions, net: Network, native_grads, *, N: 
     return grads if k == 1.0 else [(W / k, b / k) for W, b in grads]
 
 
+def _native_args(impl: Implementation, net: Network, params: Params, X, Y, eta: float):
+    """(positional arguments, keyword arguments) of one native gradient or training-step call."""
+    native, Xn, Yn = to_native(impl, net, params, X, Y)
+    kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
+    return ((native, Xn, Yn) if impl.gradient is not None else (native, Xn, Yn, eta)), kwargs
+
+
+def _gradient_of_result(impl: Implementation, net: Network, params: Params, X, Y, native, result,
+                        eta: float) -> Params:
+    """The reference gradient a native call's result (or its in-place update of ``native``) stands for."""
+    N = X.shape[1]
+    if impl.gradient is not None:
+        return gradient_from_native(impl, net, result, N=N)
+    before = native_to_reference(impl, net, to_native(impl, net, params, X, Y)[0])
+    after = native_to_reference(impl, net, native if result is None else result)
+    k = loss_factor(impl.conventions, net, N)
+    return [((Wb - Wa) / eta / k, (bb - ba) / eta / k) for (Wb, bb), (Wa, ba) in zip(before, after)]
+
+
 def gradient_of(impl: Implementation, net: Network, params: Params, X, Y, *, eta: float = ETA) -> Params:
     """The implementation's gradient in reference conventions (no safety net: errors propagate).
 
@@ -193,16 +212,27 @@ def gradient_of(impl: Implementation, net: Network, params: Params, X, Y, *, eta
     (theta_before - theta_after) / eta.  Used by the reproducers.
     """
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-    native, Xn, Yn = to_native(impl, net, params, X, Y)
-    kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
-    N = X.shape[1]
-    if impl.gradient is not None:
-        return gradient_from_native(impl, net, impl.gradient(native, Xn, Yn, **kwargs), N=N)
-    before = native_to_reference(impl, net, to_native(impl, net, params, X, Y)[0])
-    result = impl.train_step(native, Xn, Yn, eta, **kwargs)
-    after = native_to_reference(impl, net, native if result is None else result)
-    k = loss_factor(impl.conventions, net, N)
-    return [((Wb - Wa) / eta / k, (bb - ba) / eta / k) for (Wb, bb), (Wa, ba) in zip(before, after)]
+    args, kwargs = _native_args(impl, net, params, X, Y, eta)
+    entry = impl.gradient if impl.gradient is not None else impl.train_step
+    return _gradient_of_result(impl, net, params, X, Y, args[0], entry(*args, **kwargs), eta)
+
+
+def gradients_of(impl: Implementation, net: Network, params: Params, examples, *, eta: float = ETA) -> List[Params]:
+    """``gradient_of`` on each (X, Y) of ``examples``, the same parameters for all, in order.
+
+    The calls do not depend on one another: an entry point that offers ``map`` (the proxy of a
+    worker process, ``conformance.isolation.remote.RemoteCall``) receives them all at once and
+    answers them in order; any other is called once per example.
+    """
+    entry = impl.gradient if impl.gradient is not None else impl.train_step
+    batch = getattr(entry, "map", None)
+    examples = [(np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)) for X, Y in examples]
+    if batch is None or len(examples) < 2:
+        return [gradient_of(impl, net, params, X, Y, eta=eta) for X, Y in examples]
+    calls = [_native_args(impl, net, params, X, Y, eta) for X, Y in examples]
+    results = batch(calls)
+    return [_gradient_of_result(impl, net, params, X, Y, args[0], result, eta)
+            for (X, Y), (args, _), result in zip(examples, calls, results)]
 
 
 def step_of(impl: Implementation, net: Network, params: Params, X, Y, eta: float) -> Params:

@@ -10,7 +10,8 @@
   script); ``@examples`` (every shipped example and the reference
   formulations); or the name of a shipped implementation, or a prefix of names
   ending in "." (``reference.batched_matrix``, ``doc3.``); or ``SOURCE::NAME``, one
-  implementation of a file or module that declares several.
+  implementation of a file or module that declares several.; ``@entry-point:NAME``
+  names one entry point of the group below (how a worker process loads one).
 * Without a target: every entry point of the group
   ``backprop_conformance.implementations`` (a module, an Implementation, a list
   of them, or a callable returning either); inside this project's own source
@@ -20,6 +21,12 @@
 The shipped examples (impls/ of the source tree; ``backprop_conformance/examples``
 of an installed wheel) are loaded by path under the private package name
 ``EXAMPLES_PACKAGE``, so a user's own ``impls`` package is never hidden by them.
+
+In a worker process (``conformance.isolation``: BACKPROP_CONFORMANCE_ROLE=worker) the
+user's own top-level ``reference`` wins; loading the shipped examples or the reference
+formulations there switches this installation's own on first (``_imports.own_packages``).
+The checker itself never calls this module on user code unless asked to run ``--in-process``:
+``conformance.isolation.discover`` runs it in worker processes.
 
 A module exposes ``IMPLEMENTATION`` or ``IMPLEMENTATIONS``; an optional module
 whose dependency is missing declares an empty list and ``UNAVAILABLE`` (why),
@@ -43,12 +50,13 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Iterable, List, Optional
 
-from conformance._imports import ROOT
+from conformance._imports import ROOT, own_packages
 from conformance.dropin.protocol import Implementation
 
-__all__ = ["ENV_VAR", "ENTRY_POINT_GROUP", "EXAMPLES", "EXAMPLES_PACKAGE", "examples_dir", "impls_dir",
-           "in_source_tree", "load_module", "implementations_in", "load_implementation", "load_implementations",
-           "load_errors", "registered", "broken"]
+__all__ = ["ENV_VAR", "ENTRY_POINT_GROUP", "EXAMPLES", "EXAMPLES_PACKAGE", "ENTRY_POINT", "BUILTIN",
+           "examples_dir", "impls_dir", "in_source_tree", "load_module", "implementations_in", "load_implementation",
+           "load_implementations", "load_errors", "registered", "entry_point_names", "broken", "target_parts",
+           "modules_in", "dedupe", "from_source"]
 
 ENV_VAR = "BACKPROP_IMPL"
 ENTRY_POINT_GROUP = "backprop_conformance.implementations"
@@ -56,6 +64,10 @@ ENTRY_POINT_GROUP = "backprop_conformance.implementations"
 EXAMPLES = "@examples"
 #: The private package name the shipped examples are imported under (never ``impls``: that name is the user's).
 EXAMPLES_PACKAGE = "backprop_conformance_examples"
+#: ``ENTRY_POINT + name``: the target naming one entry point of ENTRY_POINT_GROUP.
+ENTRY_POINT = "@entry-point:"
+#: The module of the reference formulations (``conformance.dropin.builtin``), as the rows name their source.
+BUILTIN = "conformance.builtin"
 
 
 def broken(name: str, source: str, message: str) -> Implementation:
@@ -105,6 +117,7 @@ def _current_folder_first() -> None:
 def _examples_package():
     pkg = sys.modules.get(EXAMPLES_PACKAGE)
     if pkg is None:
+        own_packages()  # the shipped examples import this installation's reference
         folder = examples_dir()
         spec = importlib.util.spec_from_file_location(EXAMPLES_PACKAGE, folder / "__init__.py",
                                                       submodule_search_locations=[str(folder)])
@@ -154,6 +167,8 @@ def load_module(source: str):
             sys.modules.pop(mod_name, None)
             raise
         return module
+    if source == BUILTIN or source.startswith("conformance."):
+        own_packages()  # the suite's own modules import this installation's reference
     _current_folder_first()
     return importlib.import_module(source)
 
@@ -179,7 +194,8 @@ def implementations_in(module, source: str) -> List[Implementation]:
     return out
 
 
-def _from_source(source: str) -> List[Implementation]:
+def from_source(source: str) -> List[Implementation]:
+    """The rows one module declares (a failed load is one broken row, never an exception)."""
     try:
         with redirect_stdout(io.StringIO()):  # a module that prints on import must not garble the table
             module = load_module(source)
@@ -188,16 +204,24 @@ def _from_source(source: str) -> List[Implementation]:
         return [broken(source, source, f"could not load {source}: {_short_error(exc)}")]
 
 
-def _modules_in(folder: Path) -> List[str]:
+def modules_in(folder: Path) -> List[str]:
     """Absolute paths of the implementation modules in ``folder`` (helpers starting with "_" left out)."""
     return [str(p.resolve()) for p in sorted(folder.glob("*.py")) if not p.stem.startswith("_")]
 
 
-def registered() -> List[Implementation]:
-    """The implementations registered through the entry point group ``ENTRY_POINT_GROUP``."""
+def entry_point_names() -> List[str]:
+    """The names registered in ``ENTRY_POINT_GROUP`` (read from the metadata: nothing is imported)."""
+    from importlib.metadata import entry_points
+    return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
+def registered(only: Optional[str] = None) -> List[Implementation]:
+    """The implementations registered through the entry point group ``ENTRY_POINT_GROUP`` (``only``: one name)."""
     from importlib.metadata import entry_points
     out = []
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if only is not None and ep.name != only:
+            continue
         try:
             obj = ep.load()
             obj = obj() if callable(obj) and not isinstance(obj, Implementation) else obj
@@ -211,11 +235,12 @@ def registered() -> List[Implementation]:
     return out
 
 
-def _dedupe(impls: Iterable[Implementation]) -> List[Implementation]:
+def dedupe(impls: Iterable[Implementation]) -> List[Implementation]:
+    """Rows in order, a later row of a name already seen a broken row (a drop-in replaces a builtin)."""
     seen, out = {}, []
     for impl in impls:
         if impl.name in seen:
-            if seen[impl.name] == "conformance.builtin" or impl.source == "conformance.builtin":
+            if seen[impl.name] == BUILTIN or impl.source == BUILTIN:
                 continue  # a drop-in of the same name replaces the builtin reference formulation
             impl = broken(f"{impl.name} [duplicate from {impl.source}]", impl.source,
                           f"implementation name {impl.name!r} is also declared by {seen[impl.name]}")
@@ -226,20 +251,24 @@ def _dedupe(impls: Iterable[Implementation]) -> List[Implementation]:
 
 def _examples() -> List[Implementation]:
     """Every shipped example, then the reference formulations (``conformance.dropin.builtin``)."""
+    found = [impl for source in modules_in(examples_dir()) for impl in from_source(source)]
+    own_packages()
     from conformance.dropin import builtin
-    found = [impl for source in _modules_in(examples_dir()) for impl in _from_source(source)]
-    return found + [dataclasses.replace(i, source="conformance.builtin") for i in builtin.IMPLEMENTATIONS]
+    return found + [dataclasses.replace(i, source=BUILTIN) for i in builtin.IMPLEMENTATIONS]
 
 
 def _defaults() -> List[Implementation]:
     if in_source_tree():
-        return _dedupe(_examples() + registered())
-    return _dedupe(registered())
+        return dedupe(_examples() + registered())
+    return dedupe(registered())
 
 
 def _resolve(target: str) -> List[Implementation]:
     if target == EXAMPLES:
         return _examples()
+    if target.startswith(ENTRY_POINT):
+        return registered(only=target[len(ENTRY_POINT):]) or [broken(target, target, f"no entry point named "
+                                                                     f"{target[len(ENTRY_POINT):]!r} in {ENTRY_POINT_GROUP}")]
     if "::" in target:  # source::name, the form a reproducer's rerun command uses
         source, name = target.rsplit("::", 1)
         rows = _resolve(source)
@@ -248,9 +277,9 @@ def _resolve(target: str) -> List[Implementation]:
                                                   f"{[i.name for i in rows]}")]
     path = Path(target)
     if path.is_dir():
-        return [i for p in _modules_in(path) for i in _from_source(p)]
+        return [i for p in modules_in(path) for i in from_source(p)]
     if target.endswith(".py") or path.is_file():
-        return _from_source(target)
+        return from_source(target)
     try:
         module = load_module(target)
     except ImportError as exc:
@@ -258,8 +287,8 @@ def _resolve(target: str) -> List[Implementation]:
     except Exception as exc:
         return [broken(target, target, f"could not load {target}: {_short_error(exc)}")]
     if module is not None and (hasattr(module, "IMPLEMENTATION") or hasattr(module, "IMPLEMENTATIONS")):
-        return _from_source(target)
-    named = [i for i in _dedupe(_examples()) if i.name == target or (target.endswith(".") and i.name.startswith(target))]
+        return from_source(target)
+    named = [i for i in dedupe(_examples()) if i.name == target or (target.endswith(".") and i.name.startswith(target))]
     if named:
         return named
     if module is not None:
@@ -271,17 +300,18 @@ def _resolve(target: str) -> List[Implementation]:
     return [broken(target, target, what)]
 
 
-def _parts(target: Optional[str]) -> List[str]:
+def target_parts(target: Optional[str]) -> List[str]:
+    """The comma-separated parts of ``target`` (default: $BACKPROP_IMPL)."""
     target = target if target is not None else os.environ.get(ENV_VAR, "")
     return [t.strip() for t in target.split(",") if t.strip()]
 
 
 def load_implementations(target: Optional[str] = None) -> List[Implementation]:
     """Implementations for ``target`` (see the module docstring); the defaults when it is None or ""."""
-    parts = _parts(target)
+    parts = target_parts(target)
     if not parts:
         return _defaults()
-    return _dedupe([impl for part in parts for impl in _resolve(part)])
+    return dedupe([impl for part in parts for impl in _resolve(part)])
 
 
 def load_errors(target: Optional[str] = None, impls: Optional[List[Implementation]] = None) -> List[str]:
@@ -289,7 +319,7 @@ def load_errors(target: Optional[str] = None, impls: Optional[List[Implementatio
 
     Modules found inside a named folder are not listed: a broken one is a failed row of the run.
     """
-    parts = _parts(target)
+    parts = target_parts(target)
     impls = load_implementations(target) if impls is None else impls
     named = set(parts) | {part.rsplit("::", 1)[0] for part in parts}
     return [impl.load_error for impl in impls if impl.load_error and impl.source in named
@@ -298,7 +328,7 @@ def load_errors(target: Optional[str] = None, impls: Optional[List[Implementatio
 
 def load_implementation(source: str, name: str) -> Implementation:
     """The implementation called ``name`` declared by ``source`` (a module name or a file path)."""
-    for impl in _from_source(source):
+    for impl in from_source(source):
         if impl.load_error:
             raise ImportError(impl.load_error)
         if impl.name == name:

@@ -161,10 +161,14 @@ class Support:
 
 @dataclass(frozen=True)
 class KnownFailure:
-    """A check this implementation is known to fail, and why.  An unexpected pass is reported."""
+    """A check this implementation is known to fail, and why.  An unexpected pass is reported.
+
+    ``origin`` says who declared it: "" for the implementation itself, else the file of known
+    failures the caller gave (``--known-failures``); set by the suite, never by a drop-in."""
 
     check: str
     reason: str
+    origin: str = ""
 
 
 @dataclass(frozen=True)

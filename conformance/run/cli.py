@@ -3,13 +3,21 @@
     backprop-conformance my_backprop.py            one drop-in file (or a folder, a module, a name)
     backprop-conformance a.py b.py -n 2            several, on 2 pytest-xdist workers
     backprop-conformance --examples                the shipped examples and the reference formulations
+    backprop-conformance --impl-cmd ./backprop --conventions backprop.json    a drop-in in any language
+    backprop-conformance submissions/ --strict --known-failures course.json  grading
     backprop-conformance mine.py --json r.json --junitxml r.xml --profile thorough
     backprop-conformance mine.py -- -x             arguments after -- go to pytest
 
-Implementations are named by position, by --impl (repeatable) or by $BACKPROP_IMPL.
+Implementations are named by position, by --impl (repeatable), by $BACKPROP_IMPL, or as a
+command speaking the wire protocol (--impl-cmd, with its --conventions file; docs/WIRE.md).
 With none named, a run inside this project's source tree checks the shipped examples;
 anywhere else it checks the implementations registered through entry points, and
 with none of those it is a usage error.
+
+Each implementation runs in a worker process of its own: a crash, an exit, a hang, a flood
+of output or a patch of the checker's code inside it becomes a failed verdict naming what
+happened, and the run goes on.  --in-process loads them into the checker instead (for
+debugging: not safe for grading).
 
 Exit status: 0 when every verdict is as declared (passes pass, known failures
 fail), 1 on an unexpected failure or an unexpected pass, 2 when the run itself
@@ -24,7 +32,11 @@ import sys
 import time
 from typing import List, Optional, Sequence
 
-__all__ = ["main", "build_parser", "UsageError"]
+__all__ = ["main", "build_parser", "UsageError", "IN_PROCESS_WARNING"]
+
+IN_PROCESS_WARNING = ("backprop-conformance: warning: --in-process imports the implementations into the checker "
+                      "itself: a crash, an exit, a hang with the timer disabled or a patch of the checker's code "
+                      "in one of them ends or fools the whole run. For debugging only; not safe for grading.")
 
 
 class UsageError(Exception):
@@ -40,16 +52,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the same as a positional IMPL (repeatable)")
     p.add_argument("--examples", action="store_true",
                    help="also check the shipped examples and the reference formulations")
+    p.add_argument("--impl-cmd", action="append", default=None, metavar="COMMAND",
+                   help="a command speaking the wire protocol (docs/WIRE.md), in any language; repeatable, "
+                        "each with its --conventions file")
+    p.add_argument("--conventions", action="append", default=None, metavar="FILE",
+                   help="the JSON (or TOML) file declaring the conventions of the matching --impl-cmd")
     p.add_argument("-n", "--workers", default=None, help="pytest-xdist workers, e.g. 2 or auto (default: no xdist)")
     p.add_argument("--profile", default="ci", choices=("dev", "ci", "thorough"), help="example budgets (default ci)")
     p.add_argument("--checks", default=None, help="comma-separated check ids or families (default: all)")
     p.add_argument("--seed", type=int, default=0, help="seed of the drawn examples (default 0)")
     p.add_argument("--time-limit", type=float, default=None, help="seconds per call (default 5)")
+    p.add_argument("--impl-time-limit", type=float, default=None, metavar="SECONDS",
+                   help="seconds of calls per implementation before its worker is stopped (default 900)")
+    p.add_argument("--memory-limit", default=None, metavar="SIZE",
+                   help="address space per worker process, e.g. 4G (default), 512M, 0 for none")
+    p.add_argument("--strict", action="store_true",
+                   help="grading: ignore the known failures implementations declare themselves "
+                        "(only --known-failures applies)")
+    p.add_argument("--known-failures", default=None, metavar="FILE",
+                   help="the caller's known failures: {implementation name: {check id: reason}} (JSON or TOML)")
     p.add_argument("--junitxml", default=None, metavar="PATH", help="write a JUnit XML report")
     p.add_argument("--json", default=None, metavar="PATH", help="write a JSON report")
     p.add_argument("--repro-dir", default=None, metavar="DIR",
                    help="write one standalone reproducer script per finding into DIR")
-    p.add_argument("--in-process", action="store_true", help="run the checks without pytest (same table)")
+    p.add_argument("--in-process", action="store_true",
+                   help="load the implementations into this process and run without pytest (debugging only: "
+                        "not safe for grading)")
     p.add_argument("--list", action="store_true", help="list the implementations and checks, then exit")
     p.add_argument("--hide-known", action="store_true", help="do not list the known failures")
     p.add_argument("--hide-skipped", action="store_true", help="do not list the skipped checks by reason")
@@ -66,6 +94,14 @@ def _split(argv: Sequence[str]):
     return argv, []
 
 
+def _commands(args):
+    cmds, files = list(args.impl_cmd or []), list(args.conventions or [])
+    if len(cmds) != len(files):
+        raise UsageError(f"{len(cmds)} --impl-cmd but {len(files)} --conventions: give each command its "
+                         f"conventions file (docs/WIRE.md)")
+    return tuple(zip(cmds, files))
+
+
 def _target(args) -> Optional[str]:
     """The comma-separated target for discovery, or None for the defaults."""
     from conformance.dropin.discovery import ENV_VAR, EXAMPLES, in_source_tree, registered
@@ -74,30 +110,67 @@ def _target(args) -> Optional[str]:
         named.append(EXAMPLES)
     if named:
         return ",".join(named)
-    if os.environ.get(ENV_VAR, "").strip():
+    if os.environ.get(ENV_VAR, "").strip() or args.impl_cmd:
         return None
     if in_source_tree():
         return None
-    if not registered():
+    from conformance.dropin.discovery import entry_point_names
+    if not (entry_point_names() if not args.in_process else registered()):
         raise UsageError("no implementation named: give a file, e.g. `backprop-conformance my_backprop.py` "
-                         "(or --impl, $BACKPROP_IMPL, or --examples for the shipped examples)")
+                         "(or --impl, $BACKPROP_IMPL, --impl-cmd, or --examples for the shipped examples)")
     return None
 
 
-def _load(target: Optional[str]):
-    from conformance.dropin.discovery import load_errors, load_implementations
-    from conformance.run.runner import validated
-    impls = [validated(i) for i in load_implementations(target)]
-    errors = load_errors(target, impls)
-    if errors and len(errors) == len([i for i in impls if not i.unavailable]):
+def _settings(args, target):
+    from conformance.run.loading import RunSettings
+    isolation = "in-process" if args.in_process else (os.environ.get("CONFORMANCE_ISOLATION") or "workers")
+    if args.strict and isolation == "in-process":
+        raise UsageError("--strict grades untrusted code: it needs worker processes; drop --in-process "
+                         "(and CONFORMANCE_ISOLATION=in-process)")
+    if args.known_failures and not os.path.isfile(args.known_failures):
+        raise UsageError(f"--known-failures: no such file: {args.known_failures}")
+    return RunSettings(profile=args.profile, seed=args.seed, checks=args.checks, time_limit=args.time_limit,
+                       target=target, commands=_commands(args), isolation=isolation, strict=args.strict,
+                       known_failures=args.known_failures)
+
+
+def _limits(args):
+    """The worker limits of the command line, also written to the environment the tests read."""
+    from dataclasses import replace
+    from conformance.isolation.limits import Limits, parse_memory
+    limits = Limits.from_env()
+    if args.time_limit is not None:
+        limits = replace(limits, time_limit=args.time_limit)
+    if args.impl_time_limit is not None:
+        limits = replace(limits, impl_time_limit=args.impl_time_limit)
+    if args.memory_limit is not None:
+        try:
+            limits = replace(limits, memory=parse_memory(args.memory_limit))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    os.environ[Limits.ENV["impl_time_limit"]] = str(limits.impl_time_limit)
+    os.environ[Limits.ENV["memory"]] = "0" if limits.memory is None else str(limits.memory)
+    return limits
+
+
+def _load(settings):
+    """(the implementations as found, one line per named one that could not be loaded)."""
+    from conformance.dropin.discovery import load_errors
+    from conformance.isolation.client import stop_all
+    from conformance.run.loading import found_for_run
+    found = found_for_run(settings, keep_workers=settings.isolation == "in-process")
+    stop_all()
+    files = {str(f) for _, f in settings.commands}
+    errors = load_errors(settings.target, found) if settings.target is not None else []
+    errors += [i.load_error for i in found if i.load_error and i.source in files]
+    if errors and len(errors) == len([i for i in found if not i.unavailable]):
         raise UsageError("; ".join(errors))
-    return impls, errors
+    return found, errors
 
 
-def _list(target: Optional[str]) -> int:
+def _list(found) -> int:
     from conformance.checks import CHECKS
-    impls, _ = _load(target)
-    for impl in impls:
+    for impl in found:
         state = f"  LOAD ERROR: {impl.load_error}" if impl.load_error else (
             f"  unavailable: {impl.unavailable}" if impl.unavailable else "")
         print(f"{impl.name:48s} {impl.source}{state}")
@@ -107,16 +180,20 @@ def _list(target: Optional[str]) -> int:
     return 0
 
 
-def _run(args, target: Optional[str], impls, pytest_args: List[str]):
+def _run(args, settings, found, limits, pytest_args: List[str]):
+    from conformance.run.loading import implementations_for_run
     from conformance.run.pytest_run import run_pytest
     from conformance.run.runner import run_in_process
+    from conformance.run.trust import records
     if args.in_process:
-        reports = run_in_process(impls, profile=args.profile, checks=args.checks.split(",") if args.checks else None,
-                                 seed=args.seed, time_limit=args.time_limit)
+        loaded = implementations_for_run(settings, found=found)
+        reports = run_in_process(loaded.impls, profile=args.profile, seed=args.seed, time_limit=args.time_limit,
+                                 checks=args.checks.split(",") if args.checks else None)
+        for impl, report in zip(loaded.impls, reports):
+            report.known_failures, report.ignored_known_failures = records(impl, loaded.ignored.get(impl.name, ()))
         return 0, reports
-    code, reports, _ = run_pytest(target, profile=args.profile, checks=args.checks, seed=args.seed,
-                                  workers=args.workers, junitxml=args.junitxml, time_limit=args.time_limit,
-                                  extra_args=pytest_args, quiet=not args.verbose)
+    code, reports, _ = run_pytest(workers=args.workers, junitxml=args.junitxml, extra_args=pytest_args,
+                                  quiet=not args.verbose, settings=settings, limits=limits, found=found)
     return code, reports
 
 
@@ -126,28 +203,36 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from conformance.checks import select_checks
     try:
         select_checks(args.checks)
-        target = _target(args)
+        limits = _limits(args)
+        settings = _settings(args, _target(args))
+        if settings.isolation == "in-process":
+            print(IN_PROCESS_WARNING, file=sys.stderr, flush=True)
+        found, errors = _load(settings)
         if args.list:
-            return _list(target)
-        impls, errors = _load(target)
+            return _list(found)
+        if settings.known_failures:
+            from conformance.run.trust import read_known_failures
+            read_known_failures(settings.known_failures)
     except (UsageError, ValueError) as exc:
         print(f"backprop-conformance: {exc}", file=sys.stderr)
         return 2
-    return _report(args, target, impls, errors, pytest_args)
+    return _report(args, settings, found, errors, limits, pytest_args)
 
 
-def _report(args, target, impls, errors: List[str], pytest_args: List[str]) -> int:
+def _report(args, settings, found, errors: List[str], limits, pytest_args: List[str]) -> int:
     from conformance.checks import select_checks
     from conformance.run.report import (format_details, format_headlines, format_table, report_json, write_json,
                                         write_reproducers)
-    print(f"backprop-conformance: {len(impls)} implementations x {len(select_checks(args.checks))} checks, "
-          f"profile {args.profile}, seed {args.seed}, "
-          f"{'in-process' if args.in_process else 'workers ' + str(args.workers or 1)}", flush=True)
+    mode = ("in-process (not isolated)" if args.in_process else
+            f"{'worker processes' if settings.isolation == 'workers' else 'not isolated'}, pytest workers "
+            f"{args.workers or 1}")
+    print(f"backprop-conformance: {len(found)} implementations x {len(select_checks(args.checks))} checks, "
+          f"profile {args.profile}, seed {args.seed}, {mode}{', strict' if args.strict else ''}", flush=True)
     if args.repro_dir:
         from conformance.diagnosis.diagnose import REPRO_DIR_VAR
         os.environ[REPRO_DIR_VAR] = os.path.abspath(args.repro_dir)
     t0 = time.perf_counter()
-    code, reports = _run(args, target, impls, pytest_args)
+    code, reports = _run(args, settings, found, limits, pytest_args)
     seconds = time.perf_counter() - t0
     if code not in (0, 1) or not reports:
         print(f"backprop-conformance: pytest ended with exit code {code} and "
@@ -170,7 +255,8 @@ def _report(args, target, impls, errors: List[str], pytest_args: List[str]) -> i
           f"profile {args.profile}, seed {args.seed}, workers {args.workers or 1}, {seconds:.1f} s")
     if args.json:
         write_json(args.json, report_json(reports, profile=args.profile, seed=args.seed, seconds=seconds,
-                                          workers=args.workers))
+                                          workers=args.workers, isolation=settings.isolation, strict=settings.strict,
+                                          known_failures_file=settings.known_failures, limits=limits))
     if args.repro_dir:
         written = write_reproducers(reports, args.repro_dir)
         print(f"{len(written)} reproducer(s) written to {args.repro_dir}")

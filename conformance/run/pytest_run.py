@@ -10,14 +10,16 @@ xfail and XPASS.  Each test records its ``Verdict`` as JSON in
 them back from the reports, which pytest-xdist forwards from its workers.  The
 reports are therefore identical to the in-process ones.
 
-Configuration reaches the test module (and the xdist workers) through
-environment variables, which plain ``pytest`` honours too:
-
-    BACKPROP_IMPL         the implementations (see conformance.dropin.discovery)
-    CONFORMANCE_PROFILE   dev | ci | thorough (default: $HYPOTHESIS_PROFILE or dev)
-    CONFORMANCE_CHECKS    comma-separated check ids or families (default: all)
-    CONFORMANCE_SEED      integer seed (default 0)
-    CONFORMANCE_TIME_LIMIT seconds per call (default 5)
+``run_pytest`` discovers the implementations once (through worker processes:
+it imports none of them) and hands the declarations to the test module and the
+xdist workers in a file (``conformance.run.loading.DECLARATIONS_VAR``).  The rest
+of the configuration reaches them through environment variables, which plain
+``pytest`` honours too (``conformance.run.loading``): BACKPROP_IMPL,
+BACKPROP_IMPL_CMD / BACKPROP_IMPL_CONVENTIONS, CONFORMANCE_PROFILE (default:
+$HYPOTHESIS_PROFILE or dev), CONFORMANCE_CHECKS, CONFORMANCE_SEED,
+CONFORMANCE_TIME_LIMIT (seconds per call, default 5), CONFORMANCE_ISOLATION,
+CONFORMANCE_STRICT, CONFORMANCE_KNOWN_FAILURES, CONFORMANCE_MEMORY_LIMIT,
+CONFORMANCE_IMPL_TIME_LIMIT.
 """
 from __future__ import annotations
 
@@ -25,14 +27,21 @@ import json
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from conformance.diagnosis.causes import Diagnosis
-from conformance.dropin.discovery import ENV_VAR, load_implementations
+from conformance.dropin.discovery import ENV_VAR
+from conformance.isolation.client import stop_all
+from conformance.isolation.limits import Limits
+from conformance.isolation.discover import write_rows
+from conformance.run.loading import (CMD_VAR, CONVENTIONS_VAR, DECLARATIONS_VAR, RunSettings, found_for_run,
+                                     settings_from_env)
 from conformance.run.verdicts import ImplementationReport, Verdict
 
-__all__ = ["run_pytest", "Collector", "settings_from_env", "TEST_MODULE", "VERDICT_PROPERTY", "META_PROPERTY"]
+__all__ = ["run_pytest", "Collector", "settings_from_env", "TEST_MODULE", "VERDICT_PROPERTY", "META_PROPERTY",
+           "settings_env"]
 
 #: The pytest module holding one test per (implementation, check).
 TEST_MODULE = Path(__file__).resolve().parent.parent / "test_implementations.py"
@@ -40,13 +49,19 @@ VERDICT_PROPERTY = "conformance_verdict"
 META_PROPERTY = "conformance_impl"
 
 
-def settings_from_env() -> dict:
-    """profile, seed, checks, time_limit and target from the environment (see the module docstring)."""
-    profile = os.environ.get("CONFORMANCE_PROFILE") or os.environ.get("HYPOTHESIS_PROFILE") or "dev"
-    limit = os.environ.get("CONFORMANCE_TIME_LIMIT")
-    return {"profile": profile, "seed": int(os.environ.get("CONFORMANCE_SEED", "0")),
-            "checks": os.environ.get("CONFORMANCE_CHECKS") or None,
-            "time_limit": float(limit) if limit else None, "target": os.environ.get(ENV_VAR) or None}
+def settings_env(settings: RunSettings, limits: Optional[Limits] = None) -> Dict[str, str]:
+    """The environment variables that describe ``settings`` (and ``limits``) to the test module."""
+    env = {"CONFORMANCE_PROFILE": settings.profile, "CONFORMANCE_SEED": str(settings.seed),
+           "CONFORMANCE_CHECKS": settings.checks or "", ENV_VAR: settings.target or "",
+           "CONFORMANCE_TIME_LIMIT": "" if settings.time_limit is None else str(settings.time_limit),
+           CMD_VAR: "\n".join(c for c, _ in settings.commands),
+           CONVENTIONS_VAR: "\n".join(str(f) for _, f in settings.commands),
+           "CONFORMANCE_ISOLATION": settings.isolation, "CONFORMANCE_STRICT": "1" if settings.strict else "",
+           "CONFORMANCE_KNOWN_FAILURES": settings.known_failures or "", DECLARATIONS_VAR: ""}
+    if limits is not None:
+        env["CONFORMANCE_IMPL_TIME_LIMIT"] = str(limits.impl_time_limit)
+        env["CONFORMANCE_MEMORY_LIMIT"] = "0" if limits.memory is None else str(limits.memory)
+    return env
 
 
 _ID = re.compile(r"\[(?P<id>.*)\]$")
@@ -82,18 +97,28 @@ class Collector:
         for name in names:
             meta = self.meta.get(name, {})
             out.append(ImplementationReport(name, verdicts=dict(sorted(self.verdicts.get(name, {}).items())),
-                                            description=meta.get("description", ""), source=meta.get("source", "")))
+                                            description=meta.get("description", ""), source=meta.get("source", ""),
+                                            known_failures=meta.get("known_failures", []),
+                                            ignored_known_failures=meta.get("ignored_known_failures", [])))
         return out
 
 
 def run_pytest(target: Optional[str] = None, *, profile: str = "ci", checks: Optional[str] = None, seed: int = 0,
                workers: Optional[str] = None, junitxml: Optional[str] = None, time_limit: Optional[float] = None,
-               extra_args: Sequence[str] = (), quiet: bool = True) -> Tuple[int, List[ImplementationReport], List[str]]:
-    """Run the conformance tests under pytest; (exit code, reports, names in discovery order)."""
+               extra_args: Sequence[str] = (), quiet: bool = True, settings: Optional[RunSettings] = None,
+               limits: Optional[Limits] = None, found: Optional[list] = None
+               ) -> Tuple[int, List[ImplementationReport], List[str]]:
+    """Run the conformance tests under pytest; (exit code, reports, names in discovery order).
+
+    ``settings`` (``conformance.run.loading.RunSettings``) describes the run in full; without it the
+    keyword arguments do, with the defaults (worker processes, the implementations' own known failures).
+    ``found``: the implementations ``found_for_run(settings)`` returned, when the caller has them already.
+    """
     import pytest
 
-    env = {"CONFORMANCE_PROFILE": profile, "CONFORMANCE_SEED": str(seed), "CONFORMANCE_CHECKS": checks or "",
-           ENV_VAR: target or "", "CONFORMANCE_TIME_LIMIT": "" if time_limit is None else str(time_limit)}
+    settings = settings or RunSettings(profile=profile, seed=seed, checks=checks, time_limit=time_limit,
+                                       target=target)
+    env = settings_env(settings, limits)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     args = [str(TEST_MODULE), "-p", "no:cacheprovider", "-o", "addopts=", "-o", "console_output_style=classic",
@@ -106,10 +131,21 @@ def run_pytest(target: Optional[str] = None, *, profile: str = "ci", checks: Opt
     args += list(extra_args)
     collector = Collector()
     sys.modules.pop("conformance.test_implementations", None)  # its settings are read at import
+    rows = None
     try:
-        order = [i.name for i in load_implementations(target or None)]
+        found = found_for_run(settings, keep_workers=False) if found is None else found
+        stop_all()   # the workers that discovered: the tests start their own
+        order = [i.name for i in found]
+        if settings.isolation == "workers":
+            fd, rows = tempfile.mkstemp(prefix="conformance-declarations-", suffix=".json")
+            os.close(fd)
+            write_rows(rows, found)
+            os.environ[DECLARATIONS_VAR] = rows
         code = int(pytest.main(args, plugins=[collector]))
     finally:
+        stop_all()
+        if rows:
+            os.unlink(rows)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)

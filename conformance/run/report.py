@@ -10,7 +10,7 @@ from conformance.run.findings import Finding, findings, headline
 from conformance.run.verdicts import FAMILIES, STATUSES, FamilySummary, ImplementationReport, Verdict, family_of
 
 __all__ = ["format_verdict", "format_table", "format_headlines", "format_finding", "format_failures", "format_known",
-           "format_skipped", "format_details", "report_json", "write_reproducers",
+           "format_ignored", "format_skipped", "format_details", "report_json", "write_reproducers",
            "write_json",
            # records, re-exported for the callers of the earlier single module
            "STATUSES", "FAMILIES", "Verdict", "FamilySummary", "ImplementationReport", "family_of"]
@@ -172,15 +172,20 @@ def format_skipped(reports: List[ImplementationReport]) -> str:
     return "\n".join(lines)
 
 
+def _origin(report: ImplementationReport, reason: str) -> str:
+    origins = [kf.get("origin", "") for kf in report.known_failures if kf.get("reason") == reason]
+    return f"given in {origins[0]}" if origins and origins[0] else "declared by the implementation"
+
+
 def format_known(reports: List[ImplementationReport]) -> str:
-    """Known failures in brief: per implementation the declared reasons once, then check -> cause found."""
+    """Known failures in brief: per implementation the reasons once (and who gave them), then check -> cause found."""
     out = []
     for r in reports:
         known = [v for v in sorted(r.verdicts.values(), key=lambda v: v.check) if v.status == "xfail"]
         if not known:
             continue
         out.append(f"{r.impl_name}: {len(known)} known failure(s)")
-        out += [f"    declared: {_short(reason, 200)}" for reason in dict.fromkeys(v.reason for v in known)]
+        out += [f"    {_origin(r, reason)}: {_short(reason, 200)}" for reason in dict.fromkeys(v.reason for v in known)]
         for v in known:
             d = v.diagnosis
             if d and d.cause:
@@ -189,23 +194,42 @@ def format_known(reports: List[ImplementationReport]) -> str:
             else:
                 found = _short(v.message.split(": ", 1)[-1], 120)
             out.append(f"    {v.check:34s} {found}")
-    return ("Known failures (declared; what the suite found):\n" + "\n".join(out)) if out else ""
+    return ("Known failures (what the suite found):\n" + "\n".join(out)) if out else ""
+
+
+def format_ignored(reports: List[ImplementationReport]) -> str:
+    """Under --strict: the known failures implementations declared themselves, which the run ignored."""
+    out = [f"    {r.impl_name}: {kf['check']} ({_short(kf['reason'], 100)})"
+           for r in reports for kf in r.ignored_known_failures]
+    return ("Known failures declared by the implementations themselves, ignored (--strict):\n" + "\n".join(out)
+            if out else "")
 
 
 def format_details(reports: List[ImplementationReport], *, known: bool = True, skipped: bool = True) -> str:
-    """The findings in full, then (``known``) the known failures in brief, then (``skipped``) the skips by reason."""
-    parts = [format_failures(reports), format_known(reports) if known else "",
+    """The findings in full, then (``known``) the known failures in brief and those ignored, then (``skipped``)
+    the skips by reason."""
+    parts = [format_failures(reports), format_known(reports) if known else "", format_ignored(reports),
              format_skipped(reports) if skipped else ""]
     return "\n\n".join(p for p in parts if p)
 
 
 def report_json(reports: List[ImplementationReport], *, profile: str, seed: int, seconds: float,
-                workers: Optional[str] = None) -> dict:
-    """The machine-readable report: one entry per implementation, verdicts keyed by check id."""
-    return {"tool": "backprop-conformance", "profile": profile, "seed": seed, "workers": workers,
-            "seconds": round(seconds, 3), "ok": all(r.ok for r in reports),
-            "implementations": [{**r.to_dict(), "headline": headline(r),
-                                 "findings": [f.to_dict() for f in findings(r)]} for r in reports]}
+                workers: Optional[str] = None, isolation: str = "workers", strict: bool = False,
+                known_failures_file: Optional[str] = None, limits=None) -> dict:
+    """The machine-readable report: one entry per implementation, verdicts keyed by check id.
+
+    ``isolation`` ("workers" or "in-process"), ``strict`` and ``known_failures_file`` say how far the
+    implementations were trusted; ``limits`` (``conformance.isolation.client.Limits``) what their workers
+    were allowed."""
+    out = {"tool": "backprop-conformance", "profile": profile, "seed": seed, "workers": workers,
+           "seconds": round(seconds, 3), "ok": all(r.ok for r in reports), "isolation": isolation,
+           "strict": strict, "known_failures_file": known_failures_file}
+    if limits is not None:
+        out["limits"] = {"seconds_per_call": limits.time_limit, "seconds_per_implementation": limits.impl_time_limit,
+                         "memory_bytes_per_worker": limits.memory, "output_characters_per_call": limits.output}
+    out["implementations"] = [{**r.to_dict(), "headline": headline(r), "findings": [f.to_dict() for f in findings(r)]}
+                              for r in reports]
+    return out
 
 
 def write_json(path: str, data: dict) -> None:

@@ -8,7 +8,7 @@ and the JSON come out the same either way (``conformance.run.report``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from conformance.diagnosis.causes import Diagnosis
 
@@ -99,6 +99,8 @@ class ImplementationReport:
     description: str = ""
     source: str = ""
     seconds: float = 0.0
+    known_failures: List[dict] = field(default_factory=list)   # applied: {check, reason, origin ("" = its own)}
+    ignored_known_failures: List[dict] = field(default_factory=list)  # declared by it, ignored under --strict
 
     @property
     def ok(self) -> bool:
@@ -131,4 +133,5 @@ class ImplementationReport:
                 "seconds": round(self.seconds, 3),
                 "families": {f: {"status": s.status, "cell": s.cell(), "counts": s.counts}
                              for f, s in sorted(self.families.items())},
+                "known_failures": {"applied": self.known_failures, "ignored": self.ignored_known_failures},
                 "verdicts": {c: v.to_dict() for c, v in sorted(self.verdicts.items())}}

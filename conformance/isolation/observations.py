@@ -2,10 +2,12 @@
 
 Self-contained on purpose (numpy only: no reference, no Implementation, no
 Network): every function takes the native arrays the user's callable receives
-or returns, so these observations can be made wherever that callable runs (the
-call path of ``conformance.core.calls`` today, a worker process's invoke
-function tomorrow).  Positions are reported as (tree, leaf, index) numbers; the
-caller turns them into names (``dC/dW^2``, ``X``) in the reference notation.
+or returns, so these observations are made wherever that callable runs: in the
+checker's process (``conformance.core.calls``, ``--in-process``) and in a Python
+worker process (``conformance.isolation.worker``, which imports this module and
+sends them back with the result).  Positions are reported as (tree, leaf, index)
+numbers; the caller turns them into names (``dC/dW^2``, ``X``) in the reference
+notation.
 
     with_layout(tree, layout)        the same values as C-ordered ("C"), Fortran-ordered ("F") or
                                      non-contiguous ("strided") arrays: a per-call option applied
@@ -16,6 +18,7 @@ caller turns them into names (``dC/dW^2``, ``X``) in the reference notation.
     changed_since(held)              the held arrays that changed since (a later call wrote into them)
     shared_with_inputs(value, ins)   returned arrays sharing memory with an input array, and a
                                      returned container that is an input container
+    Watch(inputs, watch=, alias=)    all of the above around one call: made before it, read after it
 """
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ from typing import List, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["LAYOUTS", "with_layout", "layout_of", "leaves", "hold", "changed_since", "shared_with_inputs"]
+__all__ = ["LAYOUTS", "with_layout", "layout_of", "leaves", "hold", "changed_since", "shared_with_inputs",
+           "Watch"]
 
 #: Per-call input layouts: C order, Fortran order, non-contiguous views (every other entry of a buffer).
 LAYOUTS = ("C", "F", "strided")
@@ -125,3 +129,20 @@ def _containers(tree) -> list:
     if not isinstance(tree, (list, tuple)):
         return []
     return [tree] + [c for item in tree for c in _containers(item)]
+
+
+class Watch:
+    """The observations of one call on its native ``inputs`` (the trees params, X, Y), taken before the call.
+
+    ``watch``: the input trees the call must leave alone (held, compared after); ``alias``: the input trees
+    a result must share nothing with.  ``after(value, failed)`` gives {"mutated", "aliases", "layouts"}.
+    """
+
+    def __init__(self, inputs: Sequence, *, watch=(0, 1, 2), alias=(0, 1, 2)):
+        self.inputs, self.alias = inputs, tuple(alias)
+        self.held = hold([inputs[t] if t in watch else () for t in range(len(inputs))])
+        self.layouts = tuple(layout_of(a) for a in leaves(inputs))
+
+    def after(self, value, failed: bool) -> dict:
+        aliases = [] if failed else [a for a in shared_with_inputs(value, self.inputs) if a[2] in self.alias]
+        return {"mutated": changed_since(self.held), "aliases": aliases, "layouts": self.layouts}
