@@ -37,6 +37,7 @@ class CheckResult:
     failure: Optional[CheckFailure] = None
     examples: int = 0
     notes: List[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)     # JSON-ready figures for the reports (e.g. loss curves)
 
 
 @dataclass(frozen=True)

@@ -321,13 +321,18 @@ def diagnose_failure(ctx: Context, check: str, failure: CheckFailure) -> Diagnos
     if failure.data.get("mutated"):
         notes += list(failure.data["mutated"])[:3]
     d.notes = d.notes + tuple(notes)
-    _finish(ctx, check, d, p, failure.repro + _REPRO.get(d.cause, ()))
+    _finish(ctx, check, d, p, failure.repro + _REPRO.get(d.cause, ()),
+            got=ev.outcome.grads if ev.outcome.ok and ev.problem is p else None)
     return d
 
 
-def _finish(ctx: Context, check: str, d: Diagnosis, p, extra) -> None:
-    """The example exactly, the location in the implementation's own layout, the reproducer."""
+def _finish(ctx: Context, check: str, d: Diagnosis, p, extra, got=None) -> None:
+    """The example exactly (and the implementation's gradient on it, in the reference's structure, for the
+    report's heat maps), the location in the implementation's own layout, the reproducer."""
     d.problem = problem_dict(p) if size_of(p) <= INLINE_LIMIT else None
+    if d.problem is not None and got is not None:
+        d.problem["got"] = [[np.asarray(W, dtype=np.float64).tolist(), np.asarray(b, dtype=np.float64).tolist()]
+                            for W, b in got]
     if d.layer is not None and d.param in ("W", "b") and d.index is not None:
         d.native = native_location(ctx.impl.conventions, p.net, d.layer, d.param, d.index,
                                    train_step=ctx.impl.train_step is not None)

@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-limit", type=float, default=None, help="seconds per call (default 5)")
     p.add_argument("--junitxml", default=None, metavar="PATH", help="write a JUnit XML report")
     p.add_argument("--json", default=None, metavar="PATH", help="write a JSON report")
+    p.add_argument("--html", default=None, metavar="DIR",
+                   help="write a self-contained HTML report (findings, heat maps, loss curves) to DIR/index.html")
     p.add_argument("--repro-dir", default=None, metavar="DIR",
                    help="write one standalone reproducer script per finding into DIR")
     p.add_argument("--in-process", action="store_true", help="run the checks without pytest (same table)")
@@ -120,6 +122,14 @@ def _run(args, target: Optional[str], impls, pytest_args: List[str]):
     return code, reports
 
 
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("backprop-conformance")
+    except Exception:  # running from a source tree that is not installed
+        return "(not installed)"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     own, pytest_args = _split(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(own)
@@ -171,6 +181,11 @@ def _report(args, target, impls, errors: List[str], pytest_args: List[str]) -> i
     if args.json:
         write_json(args.json, report_json(reports, profile=args.profile, seed=args.seed, seconds=seconds,
                                           workers=args.workers))
+    if args.html:
+        from conformance.run.html import write_html
+        page = write_html(reports, args.html, profile=args.profile, seed=args.seed, seconds=seconds,
+                          version=f"backprop-conformance {_version()},")
+        print(f"HTML report: {page}")
     if args.repro_dir:
         written = write_reproducers(reports, args.repro_dir)
         print(f"{len(written)} reproducer(s) written to {args.repro_dir}")

@@ -76,7 +76,7 @@ def run_check(impl: Implementation, check: str, *, profile: str = "ci", seed: in
             result.notes.append(f"diagnosis failed: {type(exc).__name__}: {exc}")
     message = result.message + "".join(f"\n  ({n})" for n in result.notes)
     return Verdict(check=check, status=status, message=message, diagnosis=diag, reason=reason,
-                   examples=result.examples, seconds=time.perf_counter() - t0)
+                   examples=result.examples, seconds=time.perf_counter() - t0, data=result.data)
 
 
 def check_implementation(impl: Implementation, *, profile: str = "ci", checks: Optional[Iterable[str]] = None,
