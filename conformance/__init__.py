@@ -40,6 +40,7 @@ _PUBLIC = {
     "CAUSES": "conformance.diagnosis", "Diagnosis": "conformance.diagnosis",
     **{name: "conformance.run.runner" for name in ("run_check", "check_implementation", "run_in_process")},
     "run_pytest": "conformance.run.pytest_run",
+    **{name: "conformance.run.point" for name in ("assert_gradient", "assert_gradients_close")},
     **{name: "conformance.run.verdicts" for name in ("Verdict", "ImplementationReport")},
 }
 

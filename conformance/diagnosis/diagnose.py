@@ -107,7 +107,8 @@ def _example(p, failure: CheckFailure) -> str:
     if "vector" in failure.data:
         return f"symbolic vector {failure.data['vector']!r}: {p.describe()}"
     z = max((float(np.max(np.abs(z))) for z in forward(p.net, p.params, p.X).zs), default=0.0)
-    return f"{p.describe()}, max |z| = {z:.3g} (the smallest failing example Hypothesis found)"
+    found = "the problem given" if failure.data.get("given") else "the smallest failing example Hypothesis found"
+    return f"{p.describe()}, max |z| = {z:.3g} ({found})"
 
 
 def _locate(d: Diagnosis, ev: Evaluation, failure: CheckFailure) -> None:
