@@ -30,6 +30,7 @@ from conformance.checks.finite_differences import own_loss_factor
 from conformance.checks.interface import first_difference
 from conformance.checks.registry import first_in_backprop_order
 from conformance.core.context import Context
+from conformance.core.corpus import encode_example
 from conformance.core.search import CheckFailure
 from conformance.diagnosis import hypotheses
 from conformance.diagnosis.causes import CAUSES, Diagnosis
@@ -299,6 +300,10 @@ def diagnose_failure(ctx: Context, check: str, failure: CheckFailure) -> Diagnos
         return d
     d.example = _example(p, failure)
     d.rerun = rerun_command(ctx.impl, check, seed=ctx.seed, profile=ctx.profile)
+    if failure.example is not None and size_of(p) <= INLINE_LIMIT:   # for --save-failures
+        encoded = encode_example(failure.example)
+        if encoded is not None:
+            d.extra["example"] = encoded
     if failure.hint == "timeout":
         d.cause, d.cause_text = "timeout", failure.call_error.message if failure.call_error else failure.message
         _finish(ctx, check, d, p, failure.repro)
