@@ -14,7 +14,7 @@ Configuration reaches the test module (and the xdist workers) through
 environment variables, which plain ``pytest`` honours too:
 
     BACKPROP_IMPL         the implementations (see conformance.dropin.discovery)
-    CONFORMANCE_PROFILE   dev | ci | thorough (default: $HYPOTHESIS_PROFILE or dev)
+    CONFORMANCE_PROFILE   dev | ci | thorough (default: $HYPOTHESIS_PROFILE, else ci, as the command line)
     CONFORMANCE_CHECKS    comma-separated check ids or families (default: all)
     CONFORMANCE_SEED      integer seed (default 0)
     CONFORMANCE_TIME_LIMIT seconds per call (default 5)
@@ -42,7 +42,7 @@ META_PROPERTY = "conformance_impl"
 
 def settings_from_env() -> dict:
     """profile, seed, checks, time_limit and target from the environment (see the module docstring)."""
-    profile = os.environ.get("CONFORMANCE_PROFILE") or os.environ.get("HYPOTHESIS_PROFILE") or "dev"
+    profile = os.environ.get("CONFORMANCE_PROFILE") or os.environ.get("HYPOTHESIS_PROFILE") or "ci"
     limit = os.environ.get("CONFORMANCE_TIME_LIMIT")
     return {"profile": profile, "seed": int(os.environ.get("CONFORMANCE_SEED", "0")),
             "checks": os.environ.get("CONFORMANCE_CHECKS") or None,
@@ -81,8 +81,10 @@ class Collector:
         out = []
         for name in names:
             meta = self.meta.get(name, {})
-            out.append(ImplementationReport(name, verdicts=dict(sorted(self.verdicts.get(name, {}).items())),
-                                            description=meta.get("description", ""), source=meta.get("source", "")))
+            verdicts = dict(sorted(self.verdicts.get(name, {}).items()))
+            out.append(ImplementationReport(name, verdicts=verdicts, description=meta.get("description", ""),
+                                            source=meta.get("source", ""),
+                                            seconds=sum(v.seconds for v in verdicts.values())))
         return out
 
 
