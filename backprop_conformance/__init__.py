@@ -8,6 +8,10 @@ this installation's ``conformance`` package from beside this one, whatever the
 path order, and ``conformance`` then resolves its own ``reference`` the same way
 (``conformance._imports``).  In a wheel, the shipped examples live in
 ``backprop_conformance/examples`` (the ``impls/`` folder of the source tree).
+
+In such a repository a test module imports the suite's helpers from here:
+``from backprop_conformance import parametrize_with_checks`` (also ``implementation``,
+``assert_gradient``, ``assert_gradients_close``): the same objects as ``conformance``'s.
 """
 from __future__ import annotations
 
@@ -15,7 +19,11 @@ import importlib.util
 import sys
 from pathlib import Path
 
-__all__ = ["ROOT", "own_conformance"]
+__all__ = ["ROOT", "own_conformance", "parametrize_with_checks", "implementation", "assert_gradient",
+           "assert_gradients_close"]
+
+#: Names of the suite's public API re-exported here (through ``own_conformance``).
+_FORWARDED = ("parametrize_with_checks", "implementation", "assert_gradient", "assert_gradients_close")
 
 #: The folder holding this installation's top-level packages.
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,3 +48,9 @@ def own_conformance():
         sys.modules.pop("conformance", None)
         raise
     return module
+
+
+def __getattr__(name: str):
+    if name in _FORWARDED:
+        return getattr(own_conformance(), name)
+    raise AttributeError(f"module 'backprop_conformance' has no attribute {name!r}")

@@ -41,6 +41,8 @@ _PUBLIC = {
     **{name: "conformance.run.runner" for name in ("run_check", "check_implementation", "run_in_process")},
     "run_pytest": "conformance.run.pytest_run",
     "command_implementation": "conformance.isolation.native", "discover": "conformance.isolation.discover",
+    **{name: "conformance.run.point" for name in ("assert_gradient", "assert_gradients_close")},
+    "parametrize_with_checks": "conformance.run.parametrize",
     **{name: "conformance.run.verdicts" for name in ("Verdict", "ImplementationReport")},
 }
 

@@ -39,7 +39,10 @@ def _cases():
 
 
 @pytest.mark.parametrize("impl,check", _cases())
-def test_conformance(impl, check, record_property):
+def test_conformance(impl, check, record_property, record_xml_attribute):
+    # JUnit: the class is the check id and the name the implementation, never an install path
+    record_xml_attribute("classname", check)
+    record_xml_attribute("name", impl.name)
     verdict = run_check(impl, check, profile=SETTINGS.profile, seed=SETTINGS.seed, time_limit=SETTINGS.time_limit)
     applied, ignored = records(impl, LOADED.ignored.get(impl.name, ()))
     record_property(META_PROPERTY, json.dumps({"name": impl.name, "description": impl.description,

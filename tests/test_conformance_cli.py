@@ -59,10 +59,14 @@ def test_expected_verdicts_exit_zero_and_write_json_and_junit(tmp_path):
     assert report["ok"] and rows["tmp.good"]["verdicts"]["reference.agreement"]["status"] == "pass"
     known = rows["tmp.known"]["verdicts"]["reference.agreement"]
     assert known["status"] == "xfail" and known["diagnosis"]["cause"] == "sign_flipped"
-    cases = ET.parse(xml).getroot().iter("testcase")
-    outcomes = {c.get("name"): [child.tag for child in c] for c in cases}
-    assert "skipped" in outcomes["test_conformance[tmp.known::reference.agreement]"]  # JUnit's xfail
+    cases = list(ET.parse(xml).getroot().iter("testcase"))
+    outcomes = {(c.get("classname"), c.get("name")): [child.tag for child in c] for c in cases}
+    assert "skipped" in outcomes[("reference.agreement", "tmp.known")]  # JUnit's xfail; class = check id
     assert not [c for c in outcomes.values() if "failure" in c or "error" in c]
+    assert all("site-packages" not in c.get("classname") and "test_implementations" not in c.get("classname")
+               for c in cases)
+    rows = {r["name"]: r for r in report["implementations"]}
+    assert rows["tmp.good"]["seconds"] > 0   # real per-implementation seconds under pytest too
 
 
 def test_an_unexpected_failure_exits_one_and_is_diagnosed(tmp_path):

@@ -134,3 +134,38 @@ def test_the_shipped_examples_run_only_when_asked_for(installed):
     assert "doc1.DeepNeuralNetwork" in out.stdout and "reference.batched_matrix" in out.stdout
     named = _tool(installed, "doc2.", "--profile", "dev", "--checks", "interface.shapes", "--in-process")
     assert named.returncode == 0 and "1 implementations" in named.stdout, named.stdout + named.stderr
+
+
+USERS_TEST = """
+from backprop_conformance import parametrize_with_checks   # this repository has a conformance/ of its own
+
+@parametrize_with_checks(["impls/good.py", "impls/buggy.py"], checks=["reference.agreement", "interface.shapes"],
+                         expected_failures={"user.buggy::reference.agreement": "dC/db summed: fixed next week"})
+def test_backprop(impl, check):
+    check(impl)
+"""
+
+
+def _pytest(installed, *args):
+    python, _, repo = installed
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "HYPOTHESIS_PROFILE") and not k.startswith(("BACKPROP_", "CONFORMANCE_", "PYTEST_"))}
+    return subprocess.run([str(python), "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", *map(str, args)],
+                          cwd=repo, capture_output=True, text=True, timeout=600, env=env)
+
+
+def test_a_ten_line_test_module_in_the_users_repository_runs_the_checks(installed):
+    (installed[2] / "tests").mkdir(exist_ok=True)
+    (installed[2] / "tests" / "test_backprop.py").write_text(textwrap.dedent(USERS_TEST))
+    out = _pytest(installed, "tests/test_backprop.py")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "3 passed, 1 xfailed" in out.stdout
+    assert "was imported" not in out.stdout + out.stderr
+
+
+def test_the_pytest_plugin_of_the_installed_wheel_checks_the_users_file(installed):
+    out = _pytest(installed, "--bp-impl", "impls/buggy.py", "--bp-checks", "reference.agreement,interface.shapes")
+    assert out.returncode == 1, out.stdout + out.stderr       # the user's own tests are collected as usual too
+    assert "FAILED ::test_conformance[user.buggy::reference.agreement]" in out.stdout
+    assert "1 failed" in out.stdout and "cause:    summed_not_averaged" in out.stdout
+    assert "was imported" not in out.stdout + out.stderr

@@ -49,6 +49,7 @@ from conformance.checks.documents_plan import (LONG, PLANS, SPECS, Spec, dtype_o
                                         profile_options, support_gap)
 from conformance.core.search import CheckFailure
 from conformance.isolation.client import transport_seconds
+from reference.documents.core import PLOTTED
 
 __all__ = ["Guard", "OverBudget", "applicability", "profile_summary", "reference_time", "run_document_check"]
 
@@ -226,10 +227,12 @@ def run_document_check(ctx: Context, spec: Spec) -> CheckResult:
         text = f"[{ctx.name}] {check}: {what} during the document's run (after {guard.calls} calls)"
         return CheckResult("fail", text, CheckFailure(text, problem=problem, hint=category,
                                                       call_error=CallError(category, message)), guard.calls, notes)
+    data = {k: result.figures[k] for k in PLOTTED if k in result.figures}
     if result.passed:
-        return CheckResult("pass", f"{result.criterion}: {_figures(result)}", examples=guard.calls, notes=notes)
+        return CheckResult("pass", f"{result.criterion}: {_figures(result)}", examples=guard.calls, notes=notes,
+                           data=data)
     text = f"[{ctx.name}] {check}: expected {result.criterion}; got {_figures(result)}"
-    return CheckResult("fail", text, CheckFailure(text, problem=problem), guard.calls, notes)
+    return CheckResult("fail", text, CheckFailure(text, problem=problem), guard.calls, notes, data=data)
 
 
 def profile_summary(spec: Spec) -> str:

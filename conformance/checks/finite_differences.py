@@ -39,7 +39,7 @@ from reference.error_model import loss_error_bound
 from reference.finite_differences import loss_of_theta, numerical_gradient_with_error
 from reference.params import flatten, unflatten
 
-__all__ = ["own_loss_function", "own_loss_directions", "own_loss_factor"]
+__all__ = ["own_loss_function", "own_loss_directions", "own_loss_factor", "directional_failure"]
 
 
 def _own_loss_error(p, dtype) -> float:
@@ -79,16 +79,21 @@ def directional(ctx: Context) -> CheckResult:
     check = "finite_differences.directional"
 
     def body(p):
-        p, dir_seed = ctx.prepare(p), ctx.seed_for(check)
-        out = ctx.call(p)
-        got = require(ctx, check, p, out)
-        err = flatten(add(implementation_bound(p.net, p.params, p.X, p.Y, dtype=ctx.dtype), out.recovery))
-        res = directional_check(loss_of_theta(p.net, p.X, p.Y), flatten(p.params), flatten(got), rng=dir_seed,
-                                n_directions=ctx.budget("directions"), grad_error=err,
-                                loss_error=loss_error_bound(p.net, p.params, p.X, p.Y))
-        if not res.passed:
-            raise _directional_failure(ctx, check, p, res, what="the reference loss")
+        directional_failure(ctx, check, ctx.prepare(p))
     return searched(ctx, check, problems_in(ctx.support), body)
+
+
+def directional_failure(ctx: Context, check: str, p) -> None:
+    """Call the implementation on ``p`` and raise CheckFailure if v . g disagrees with the reference loss's
+    derivative along the profile's number of random directions (seeded by the check id)."""
+    out = ctx.call(p)
+    got = require(ctx, check, p, out)
+    err = flatten(add(implementation_bound(p.net, p.params, p.X, p.Y, dtype=ctx.dtype), out.recovery))
+    res = directional_check(loss_of_theta(p.net, p.X, p.Y), flatten(p.params), flatten(got), rng=ctx.seed_for(check),
+                            n_directions=ctx.budget("directions"), grad_error=err,
+                            loss_error=loss_error_bound(p.net, p.params, p.X, p.Y))
+    if not res.passed:
+        raise _directional_failure(ctx, check, p, res, what="the reference loss")
 
 
 #: A reported loss above this (float64 overflows at 1.8e308) cannot be differentiated numerically.

@@ -24,7 +24,7 @@ from conformance.core.strategies import Problem
 from reference.network import Params
 
 __all__ = ["Check", "CheckResult", "CHECKS", "FAMILY_AFTER", "register", "prerequisites", "depth",
-           "fundamental_order", "require", "compare", "searched", "select_checks", "first_in_backprop_order",
+           "fundamental_order", "require", "compare", "searched", "replay", "select_checks", "first_in_backprop_order",
            "unmatched_known_failures"]
 
 
@@ -37,6 +37,7 @@ class CheckResult:
     failure: Optional[CheckFailure] = None
     examples: int = 0
     notes: List[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)     # JSON-ready figures for the reports (e.g. loss curves)
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,15 @@ def compare(ctx: Context, check: str, problem: Problem, got: Params, expected: P
 def searched(ctx: Context, check: str, strategy, body, *, skip_reason: str = "",
              examples: Optional[int] = None) -> CheckResult:
     """Run ``body`` over ``strategy`` with the profile's budgets; a None strategy skips."""
+    replayed = []
+    if ctx.replay:
+        failure, replayed = replay(ctx.replay, body)
+        if failure is not None:
+            return CheckResult("fail", failure.message, failure, len(replayed),
+                               [f"a saved example still fails ({failure.data['replayed']})"], data={"replay": replayed})
     if strategy is None:
-        return CheckResult("skip", skip_reason or "no network in the declared support fits this check")
+        return CheckResult("skip", skip_reason or "no network in the declared support fits this check",
+                           data={"replay": replayed} if replayed else {})
     res = search(strategy, body, max_examples=examples or ctx.budget(check), seed=ctx.seed_for(check),
                  time_budget=ctx.budget("check_s"), shrink_budget=ctx.budget("shrink_s"))
     if res.failure is not None:
@@ -151,11 +159,35 @@ def searched(ctx: Context, check: str, strategy, body, *, skip_reason: str = "",
         notes.append(f"time budget reached after {res.examples} examples")
     if res.shrink_cut:
         notes.append("shrinking stopped at the time budget; the example may not be minimal")
+    data = {"replay": replayed} if replayed else {}
+    if replayed:
+        notes.append(f"{len(replayed)} saved example(s) replayed first: every one now passes")
     if res.failure is not None:
-        return CheckResult("fail", res.failure.message, res.failure, res.examples, notes)
+        return CheckResult("fail", res.failure.message, res.failure, res.examples, notes, data=data)
     if res.examples == 0:
-        return CheckResult("skip", "; ".join(notes) or "no example ran", examples=0, notes=notes)
-    return CheckResult("pass", f"{res.examples} examples passed", examples=res.examples, notes=notes)
+        return CheckResult("skip", "; ".join(notes) or "no example ran", examples=0, notes=notes, data=data)
+    return CheckResult("pass", f"{res.examples} examples passed", examples=res.examples, notes=notes, data=data)
+
+
+def replay(entries, body) -> Tuple[Optional[CheckFailure], List[dict]]:
+    """Run ``body`` on each saved example first: (the first that still fails, or None; per file its outcome)."""
+    outcomes = []
+    for entry in entries:
+        example, where = entry["example"], entry.get("file", "a saved example")
+        try:
+            body(example)
+        except CheckFailure as failure:
+            failure.example = example
+            if failure.problem is None:
+                failure.problem = example if isinstance(example, Problem) else example[0]
+            failure.data["replayed"] = where
+            outcomes.append({"file": where, "status": "still failing"})
+            return failure, outcomes
+        except Exception as exc:  # a file for another version of the check: say so, never stop
+            outcomes.append({"file": where, "status": f"cannot replay: {type(exc).__name__}: {exc}"})
+            continue
+        outcomes.append({"file": where, "status": "now passes"})
+    return None, outcomes
 
 
 def select_checks(selection=None) -> List[str]:

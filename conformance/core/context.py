@@ -62,6 +62,7 @@ class Context:
     eta: float = ETA
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT
     known_failure: bool = False       # the check is declared as failing: shrink on a smaller budget
+    replay: tuple = ()                # saved examples to run first (``conformance.core.corpus`` entries)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:

@@ -31,6 +31,7 @@ from conformance.checks.finite_differences import own_loss_factor
 from conformance.checks.interface import first_difference, reordering_tolerance
 from conformance.checks.registry import first_in_backprop_order
 from conformance.core.context import Context
+from conformance.core.corpus import encode_example
 from conformance.core.search import CheckFailure
 from conformance.diagnosis import hypotheses
 from conformance.diagnosis.causes import CAUSES, Diagnosis
@@ -122,7 +123,8 @@ def _example(p, failure: CheckFailure) -> str:
     if "vector" in failure.data:
         return f"symbolic vector {failure.data['vector']!r}: {p.describe()}"
     z = max((float(np.max(np.abs(z))) for z in forward(p.net, p.params, p.X).zs), default=0.0)
-    return f"{p.describe()}, max |z| = {z:.3g} (the smallest failing example Hypothesis found)"
+    found = "the problem given" if failure.data.get("given") else "the smallest failing example Hypothesis found"
+    return f"{p.describe()}, max |z| = {z:.3g} ({found})"
 
 
 def _locate(d: Diagnosis, ev: Evaluation, failure: CheckFailure) -> None:
@@ -373,6 +375,10 @@ def diagnose_failure(ctx: Context, check: str, failure: CheckFailure) -> Diagnos
         return d
     d.example = _example(p, failure)
     d.rerun = rerun_command(ctx.impl, check, seed=ctx.seed, profile=ctx.profile)
+    if failure.example is not None and size_of(p) <= INLINE_LIMIT:   # for --save-failures
+        encoded = encode_example(failure.example)
+        if encoded is not None:
+            d.extra["example"] = encoded
     if failure.hint == "timeout":
         d.cause, d.cause_text = "timeout", failure.call_error.message if failure.call_error else failure.message
         _finish(ctx, check, d, p, failure.repro)
@@ -396,13 +402,18 @@ def diagnose_failure(ctx: Context, check: str, failure: CheckFailure) -> Diagnos
     if failure.data.get("mutated"):
         notes += list(failure.data["mutated"])[:3]
     d.notes = d.notes + tuple(notes)
-    _finish(ctx, check, d, p, failure.repro + _REPRO.get(d.cause, ()))
+    _finish(ctx, check, d, p, failure.repro + _REPRO.get(d.cause, ()),
+            got=ev.outcome.grads if ev.outcome.ok and ev.problem is p else None)
     return d
 
 
-def _finish(ctx: Context, check: str, d: Diagnosis, p, extra) -> None:
-    """The example exactly, the location in the implementation's own layout, the reproducer."""
+def _finish(ctx: Context, check: str, d: Diagnosis, p, extra, got=None) -> None:
+    """The example exactly (and the implementation's gradient on it, in the reference's structure, for the
+    report's heat maps), the location in the implementation's own layout, the reproducer."""
     d.problem = problem_dict(p) if size_of(p) <= INLINE_LIMIT else None
+    if d.problem is not None and got is not None:
+        d.problem["got"] = [[np.asarray(W, dtype=np.float64).tolist(), np.asarray(b, dtype=np.float64).tolist()]
+                            for W, b in got]
     if d.layer is not None and d.param in ("W", "b") and d.index is not None:
         d.native = native_location(ctx.impl.conventions, p.net, d.layer, d.param, d.index,
                                    train_step=ctx.impl.train_step is not None)

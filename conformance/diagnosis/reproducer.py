@@ -80,8 +80,11 @@ def size_of(p: Problem) -> int:
 
 
 def rerun_command(impl: Implementation, check: str, *, seed: int, profile: str) -> str:
-    """One command that reruns just ``check`` on just ``impl`` with the seed that found the failure."""
-    source = impl.source or impl.name
+    """One command that reruns just ``check`` on just ``impl`` with the seed that found the failure
+    ("" for an implementation discovery did not load: there is nothing to name on a command line)."""
+    if not impl.source:
+        return ""
+    source = impl.source
     target = f"{source}::{impl.name}" if impl.source and impl.source != "conformance.builtin" else impl.name
     return f"backprop-conformance '{target}' --checks {check} --seed {seed} --profile {profile}"
 
@@ -263,7 +266,7 @@ def reproducer(impl: Implementation, check: str, p: Problem, *, eta: float = ETA
         arrays = "omitted"
     head = [f"# Reproduces: {impl.name} :: {check} on {p.describe()}",
             f"# Your conventions: {_conventions_words(impl.conventions)}."]
-    if seed is not None:
+    if seed is not None and rerun_command(impl, check, seed=seed, profile=profile):
         head.append(f"# Rerun just this check: {rerun_command(impl, check, seed=seed, profile=profile)}")
     head += ["import numpy as np", "from conformance.dropin.discovery import load_implementation, load_implementations",
              "", _load_code(impl)]

@@ -164,11 +164,15 @@ class KnownFailure:
     """A check this implementation is known to fail, and why.  An unexpected pass is reported.
 
     ``origin`` says who declared it: "" for the implementation itself, else the file of known
-    failures the caller gave (``--known-failures``); set by the suite, never by a drop-in."""
+    failures the caller gave (``--known-failures``); set by the suite, never by a drop-in.
+    ``counterexample`` may pin the example it fails on: a file of a saved failure corpus
+    (``--save-failures``), replayed first every run.
+    """
 
     check: str
     reason: str
     origin: str = ""
+    counterexample: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,8 +218,8 @@ def implementation(name: str, *, gradient: Optional[Callable] = None,
     Keyword arguments named like ``Conventions`` fields (samples, weights, bias,
     reduction, loss_kind -> loss, layout, dtype) set the conventions; those named
     like ``Support`` fields (max_depth, max_width, max_N, outputs, ...) set the
-    support.  ``known_failures`` is a mapping {check id: reason} or a sequence
-    of ``KnownFailure``.
+    support.  ``known_failures`` is a mapping {check id: reason} (or {check id:
+    (reason, counterexample file)}) or a sequence of ``KnownFailure``.
     """
     conv_fields = {f for f in Conventions.__dataclass_fields__}
     sup_fields = {f for f in Support.__dataclass_fields__}
@@ -234,7 +238,9 @@ def implementation(name: str, *, gradient: Optional[Callable] = None,
     if support is not None and sup:
         raise ValueError("give support= or individual support keywords, not both")
     if isinstance(known_failures, dict):
-        known_failures = tuple(KnownFailure(k, v) for k, v in known_failures.items())
+        known_failures = tuple(KnownFailure(k, v[0], counterexample=v[1] if len(v) > 1 else "")
+                               if isinstance(v, (tuple, list)) else KnownFailure(k, v)
+                               for k, v in known_failures.items())
     return Implementation(name=name, gradient=gradient, train_step=train_step, loss=loss,
                           forward=forward, conventions=Conventions(**conv),
                           support=support or Support(**sup), known_failures=tuple(known_failures),

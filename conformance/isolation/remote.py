@@ -48,7 +48,8 @@ def remote_implementation(decl: dict, handle: Optional[WorkerHandle]) -> Impleme
     return Implementation(**common, gradient=calls.get("gradient"), train_step=calls.get("train_step"),
                           loss=calls.get("loss"), forward=calls.get("forward"),
                           conventions=Conventions(**decl["conventions"]), support=Support(**sup),
-                          known_failures=tuple(KnownFailure(c, r) for c, r in decl.get("known_failures", ())),
+                          known_failures=tuple(KnownFailure(kf[0], kf[1], counterexample=kf[2] if len(kf) > 2 else "")
+                                               for kf in decl.get("known_failures", ())),
                           time_limit=decl.get("time_limit"))
 
 

@@ -53,7 +53,7 @@ def declaration(impl: Implementation) -> dict:
             "time_limit": impl.time_limit, "load_error": impl.load_error, "unavailable": impl.unavailable,
             "entries": [e for e in ENTRIES if getattr(impl, e) is not None],
             "conventions": dataclasses.asdict(impl.conventions), "support": support,
-            "known_failures": [[kf.check, kf.reason] for kf in impl.known_failures]}
+            "known_failures": [[kf.check, kf.reason, kf.counterexample] for kf in impl.known_failures]}
 
 
 def _lists(value, out=None) -> List[Tuple[list, tuple]]:

@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the caller's known failures: {implementation name: {check id: reason}} (JSON or TOML)")
     p.add_argument("--junitxml", default=None, metavar="PATH", help="write a JUnit XML report")
     p.add_argument("--json", default=None, metavar="PATH", help="write a JSON report")
+    p.add_argument("--html", default=None, metavar="DIR",
+                   help="write a self-contained HTML report (findings, heat maps, loss curves) to DIR/index.html")
+    p.add_argument("--save-failures", default=None, metavar="DIR",
+                   help="store each shrunk failing example exactly (JSON) in DIR/<implementation>/<check>.json")
+    p.add_argument("--replay", default=None, metavar="DIR",
+                   help="run the examples saved in DIR first; say per example 'now passes' or 'still failing'")
     p.add_argument("--repro-dir", default=None, metavar="DIR",
                    help="write one standalone reproducer script per finding into DIR")
     p.add_argument("--in-process", action="store_true",
@@ -197,6 +203,14 @@ def _run(args, settings, found, limits, pytest_args: List[str]):
     return code, reports
 
 
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("backprop-conformance")
+    except Exception:  # running from a source tree that is not installed
+        return "(not installed)"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     own, pytest_args = _split(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(own)
@@ -221,8 +235,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _report(args, settings, found, errors: List[str], limits, pytest_args: List[str]) -> int:
     from conformance.checks import select_checks
-    from conformance.run.report import (format_details, format_headlines, format_table, report_json, write_json,
-                                        write_reproducers)
+    from conformance.run.report import (format_details, format_headlines, format_replay, format_table, report_json,
+                                        save_failures, write_json, write_reproducers)
     mode = ("in-process (not isolated)" if args.in_process else
             f"{'worker processes' if settings.isolation == 'workers' else 'not isolated'}, pytest workers "
             f"{args.workers or 1}")
@@ -231,6 +245,9 @@ def _report(args, settings, found, errors: List[str], limits, pytest_args: List[
     if args.repro_dir:
         from conformance.diagnosis.diagnose import REPRO_DIR_VAR
         os.environ[REPRO_DIR_VAR] = os.path.abspath(args.repro_dir)
+    if args.replay:
+        from conformance.core.corpus import REPLAY_VAR
+        os.environ[REPLAY_VAR] = os.path.abspath(args.replay)
     t0 = time.perf_counter()
     code, reports = _run(args, settings, found, limits, pytest_args)
     seconds = time.perf_counter() - t0
@@ -239,6 +256,10 @@ def _report(args, settings, found, errors: List[str], limits, pytest_args: List[
               f"{len(reports)} implementation report(s); see the output above", file=sys.stderr)
         return 2
     unexpected = [(r.impl_name, v.check) for r in reports for v in r.verdicts.values() if v.unexpected]
+    replayed = format_replay(reports)
+    if replayed:
+        print()
+        print(replayed)
     print()
     print(format_table(reports))
     headlines = format_headlines(reports)
@@ -257,6 +278,14 @@ def _report(args, settings, found, errors: List[str], limits, pytest_args: List[
         write_json(args.json, report_json(reports, profile=args.profile, seed=args.seed, seconds=seconds,
                                           workers=args.workers, isolation=settings.isolation, strict=settings.strict,
                                           known_failures_file=settings.known_failures, limits=limits))
+    if args.html:
+        from conformance.run.html import write_html
+        page = write_html(reports, args.html, profile=args.profile, seed=args.seed, seconds=seconds,
+                          version=f"backprop-conformance {_version()},")
+        print(f"HTML report: {page}")
+    if args.save_failures:
+        saved = save_failures(reports, args.save_failures, seed=args.seed, profile=args.profile)
+        print(f"{len(saved)} failing example(s) saved to {args.save_failures}")
     if args.repro_dir:
         written = write_reproducers(reports, args.repro_dir)
         print(f"{len(written)} reproducer(s) written to {args.repro_dir}")

@@ -16,7 +16,7 @@ xdist workers in a file (``conformance.run.loading.DECLARATIONS_VAR``).  The res
 of the configuration reaches them through environment variables, which plain
 ``pytest`` honours too (``conformance.run.loading``): BACKPROP_IMPL,
 BACKPROP_IMPL_CMD / BACKPROP_IMPL_CONVENTIONS, CONFORMANCE_PROFILE (default:
-$HYPOTHESIS_PROFILE or dev), CONFORMANCE_CHECKS, CONFORMANCE_SEED,
+$HYPOTHESIS_PROFILE or ci), CONFORMANCE_CHECKS, CONFORMANCE_SEED,
 CONFORMANCE_TIME_LIMIT (seconds per call, default 5), CONFORMANCE_ISOLATION,
 CONFORMANCE_STRICT, CONFORMANCE_KNOWN_FAILURES, CONFORMANCE_MEMORY_LIMIT,
 CONFORMANCE_IMPL_TIME_LIMIT.
@@ -96,10 +96,12 @@ class Collector:
         out = []
         for name in names:
             meta = self.meta.get(name, {})
-            out.append(ImplementationReport(name, verdicts=dict(sorted(self.verdicts.get(name, {}).items())),
-                                            description=meta.get("description", ""), source=meta.get("source", ""),
+            verdicts = dict(sorted(self.verdicts.get(name, {}).items()))
+            out.append(ImplementationReport(name, verdicts=verdicts, description=meta.get("description", ""),
+                                            source=meta.get("source", ""),
                                             known_failures=meta.get("known_failures", []),
-                                            ignored_known_failures=meta.get("ignored_known_failures", [])))
+                                            ignored_known_failures=meta.get("ignored_known_failures", []),
+                                            seconds=sum(v.seconds for v in verdicts.values())))
         return out
 
 

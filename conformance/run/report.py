@@ -11,6 +11,7 @@ from conformance.run.verdicts import FAMILIES, STATUSES, FamilySummary, Implemen
 
 __all__ = ["format_verdict", "format_table", "format_headlines", "format_finding", "format_failures", "format_known",
            "format_ignored", "format_skipped", "format_details", "report_json", "write_reproducers",
+           "format_replay", "save_failures",
            "write_json",
            # records, re-exported for the callers of the earlier single module
            "STATUSES", "FAMILIES", "Verdict", "FamilySummary", "ImplementationReport", "family_of"]
@@ -261,3 +262,30 @@ def write_reproducers(reports: List[ImplementationReport], folder) -> List[str]:
                 path.write_text(d.reproducer)
             written.append(str(path))
     return written
+
+
+def format_replay(reports: List[ImplementationReport]) -> str:
+    """Per saved example replayed first: 'still failing' or 'now passes'."""
+    lines = []
+    for r in reports:
+        for v in sorted(r.verdicts.values(), key=lambda v: v.check):
+            for outcome in v.data.get("replay", ()):
+                lines.append(f"  {r.impl_name} :: {v.check}: {outcome['status']}  ({outcome['file']})")
+    return ("Replayed first (saved examples):\n" + "\n".join(lines)) if lines else ""
+
+
+def save_failures(reports: List[ImplementationReport], folder, *, seed: int, profile: str) -> List[str]:
+    """Store every failing verdict's shrunk example (the diagnosis recorded it) in the corpus ``folder``."""
+    from conformance.core.corpus import decode_example, save_entry
+    saved = []
+    for r in reports:
+        for v in r.verdicts.values():
+            d = v.diagnosis
+            if v.status not in ("fail", "xfail") or d is None or not d.extra.get("example"):
+                continue
+            path = save_entry(folder, impl_name=r.impl_name, source=r.source, check=v.check,
+                              example=decode_example(d.extra["example"]), seed=seed, profile=profile,
+                              cause=d.cause, status=v.status)
+            if path is not None:
+                saved.append(str(path))
+    return saved

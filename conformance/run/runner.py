@@ -11,6 +11,7 @@ the shrunk example.  Nothing a misbehaving implementation does escapes it.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 import traceback
 from typing import Iterable, List, Optional, Sequence
@@ -18,6 +19,7 @@ from typing import Iterable, List, Optional, Sequence
 from conformance.checks import CHECKS, CheckResult, select_checks
 from conformance.checks.registry import unmatched_known_failures
 from conformance.core.context import Context
+from conformance.core.corpus import REPLAY_VAR, load_entries, load_entry
 from conformance.core.search import CheckFailure
 from conformance.diagnosis import diagnose_failure
 from conformance.dropin.protocol import Implementation
@@ -51,11 +53,33 @@ def _status(result: CheckResult, impl: Implementation, check: str):
     return ("xfail" if result.status == "fail" else "xpass"), kf.reason
 
 
+def replay_entries(impl: Implementation, check: str, replay_dir: Optional[str] = None) -> tuple:
+    """The saved examples to run first: the corpus' (``replay_dir``, else $CONFORMANCE_REPLAY) and the
+    counterexample a known failure pins."""
+    folder = replay_dir or os.environ.get(REPLAY_VAR)
+    entries = list(load_entries(folder, impl.name, check)) if folder else []
+    kf = impl.known_failure(check)
+    pinned = getattr(kf, "counterexample", "") if kf is not None else ""
+    if pinned:
+        try:
+            entries.append(load_entry(pinned))
+        except (OSError, ValueError, KeyError) as exc:
+            entries.append({"file": pinned, "example": None, "error": f"{type(exc).__name__}: {exc}"})
+    return tuple(e for e in entries if e.get("example") is not None)
+
+
 def run_check(impl: Implementation, check: str, *, profile: str = "ci", seed: int = 0,
-              eta: Optional[float] = None, time_limit: Optional[float] = None, diagnose: bool = True) -> Verdict:
-    """Run one check on one implementation; never raises for a misbehaving implementation."""
+              eta: Optional[float] = None, time_limit: Optional[float] = None, diagnose: bool = True,
+              replay_dir: Optional[str] = None) -> Verdict:
+    """Run one check on one implementation; never raises for a misbehaving implementation.
+
+    Saved examples (``replay_dir`` or $CONFORMANCE_REPLAY, and a known failure's pinned
+    counterexample) run first; the verdict's data says per file "still failing" or "now passes".
+    """
     ctx_kwargs = {k: v for k, v in (("eta", eta), ("time_limit", time_limit)) if v is not None}
-    ctx = Context(impl, profile=profile, seed=seed, known_failure=impl.known_failure(check) is not None, **ctx_kwargs)
+    ctx = Context(impl, profile=profile, seed=seed, known_failure=impl.known_failure(check) is not None,
+                  replay=replay_entries(impl, check, replay_dir) if not (impl.load_error or impl.unavailable) else (),
+                  **ctx_kwargs)
     t0 = time.perf_counter()
     if impl.load_error:
         result = _load_failure(impl, check)
@@ -76,7 +100,7 @@ def run_check(impl: Implementation, check: str, *, profile: str = "ci", seed: in
             result.notes.append(f"diagnosis failed: {type(exc).__name__}: {exc}")
     message = result.message + "".join(f"\n  ({n})" for n in result.notes)
     return Verdict(check=check, status=status, message=message, diagnosis=diag, reason=reason,
-                   examples=result.examples, seconds=time.perf_counter() - t0)
+                   examples=result.examples, seconds=time.perf_counter() - t0, data=result.data)
 
 
 def check_implementation(impl: Implementation, *, profile: str = "ci", checks: Optional[Iterable[str]] = None,

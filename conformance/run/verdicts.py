@@ -36,6 +36,7 @@ class Verdict:
     reason: str = ""                 # the declared known-failure reason, if any
     examples: int = 0
     seconds: float = 0.0
+    data: dict = field(default_factory=dict)   # JSON-ready figures for the reports (loss curves, ...)
 
     @property
     def unexpected(self) -> bool:
@@ -45,13 +46,14 @@ class Verdict:
     def to_dict(self) -> dict:
         return {"check": self.check, "status": self.status, "message": self.message, "reason": self.reason,
                 "examples": self.examples, "seconds": round(self.seconds, 4),
-                "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None}
+                "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None, "data": self.data}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Verdict":
         diag = Diagnosis.from_dict(d["diagnosis"]) if d.get("diagnosis") else None
         return cls(check=d["check"], status=d["status"], message=d.get("message", ""), diagnosis=diag,
-                   reason=d.get("reason", ""), examples=d.get("examples", 0), seconds=d.get("seconds", 0.0))
+                   reason=d.get("reason", ""), examples=d.get("examples", 0), seconds=d.get("seconds", 0.0),
+                   data=d.get("data") or {})
 
 
 @dataclass

@@ -57,6 +57,10 @@ def default_grad_fn(net: Network, grad_fn: Optional[GradFn], step_fn: Optional[S
     return grad_fn, step_fn
 
 
+#: Figures kept for plots (loss curves), left out of the one-line summary.
+PLOTTED = ("curves", "printed_curve")
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The verdict of one document check and the figures measured on the way.
@@ -74,7 +78,7 @@ class CheckResult:
 
     def __str__(self) -> str:
         verdict = "PASS" if self.passed else "FAIL"
-        shown = ", ".join(f"{k}={_short(v)}" for k, v in self.figures.items())
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in self.figures.items() if k not in PLOTTED)
         return f"{verdict} {self.check_id}: {self.criterion}\n    {shown}"
 
 
@@ -131,3 +135,12 @@ class DocumentCheck:
 def seeds_list(seeds: Sequence[int]) -> list:
     """The seeds as plain ints (for figures)."""
     return [int(s) for s in seeds]
+
+
+def loss_curve(run, net: Network, *, points: int = 60) -> dict:
+    """The document's mse ((2 / n_L) C, as it prints "Loss") of a run at up to ``points`` epochs,
+    spaced evenly on a log scale from the first epoch to the last (the last always included)."""
+    epochs = run.epochs
+    picked = sorted({int(round(e)) for e in np.geomspace(1, epochs, num=min(points, epochs))} | {epochs})
+    scale = 2.0 / net.n(net.L)
+    return {"epochs": picked, "mse": [scale * run.loss_at_epoch(e) for e in picked]}

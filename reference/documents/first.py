@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from reference.datasets import circle_label, sin_target, truth_table
-from reference.documents.core import (CheckResult, accuracy, default_grad_fn, document_mse,
+from reference.documents.core import (CheckResult, accuracy, default_grad_fn, document_mse, loss_curve,
                                       predictions, relative_ratio, seeds_list)
 from reference.documents.printed import (CIRCLE_BOUNDARY, LOSS_DECIMALS, PRINTED_DECIMALS,
                                          SIN_REGRESSION, TRUTH_TABLE_RUNS)
@@ -51,12 +51,13 @@ def truth_table_training(*, check_id: str, gate: str, layer_sizes: Sequence[int]
     net = Network(layer_sizes)
     X, Y = truth_table(gate)
     grad_fn, step_fn = default_grad_fn(net, grad_fn, step_fn, formulation)
-    accuracies, mses = [], []
+    accuracies, mses, curves = [], [], []
     for seed in seeds:
         run = gradient_descent(net, net.init(seed), X, Y, eta=eta, epochs=epochs, grad_fn=grad_fn,
                                step_fn=step_fn, verbose=verbose)
         accuracies.append(accuracy(net, run.params, X, Y))
         mses.append(2.0 * run.loss_at_epoch(epochs) / net.n(net.L))
+        curves.append({"seed": int(seed), **loss_curve(run, net)})
     perfect = [i for i, a in enumerate(accuracies) if a == 1.0]
     ratios = [relative_ratio(mses[i], printed_loss) for i in perfect]
     passed = len(perfect) >= min_perfect and all(_in_order(r, order) for r in ratios)
@@ -66,7 +67,8 @@ def truth_table_training(*, check_id: str, gate: str, layer_sizes: Sequence[int]
         f"{len(seeds)} seeds reach 100% accuracy, each with mse at epoch {epochs} within x{order:g} "
         f"of the printed {printed_loss}",
         {"seeds": seeds_list(seeds), "accuracy": accuracies, "mse_at_last_epoch": mses,
-         "perfect_seeds": len(perfect), "ratio_to_printed": ratios, "printed_mse": printed_loss})
+         "perfect_seeds": len(perfect), "ratio_to_printed": ratios, "printed_mse": printed_loss,
+         "curves": curves, "printed_curve": {"epochs": [epochs], "mse": [printed_loss]}})
 
 
 def regression_training(*, check_id: str, example: str, epochs: int, seeds: Sequence[int],
@@ -87,10 +89,11 @@ def regression_training(*, check_id: str, example: str, epochs: int, seeds: Sequ
     if not printed:
         raise ValueError(f"epochs={epochs!r} reaches no printed epoch (the first is {min(spec['losses'])}): "
                          "the check would compare nothing")
-    table, ok = [], True
+    table, ok, curves = [], True, []
     for seed in seeds:
         run = gradient_descent(net, net.init(seed), X, Y, eta=spec["eta"], epochs=epochs,
                                grad_fn=grad_fn, step_fn=step_fn, verbose=verbose)
+        curves.append({"seed": int(seed), **loss_curve(run, net)})
         mses = {e: 2.0 * run.loss_at_epoch(e) / net.n(net.L) for e in printed}
         row = {"seed": int(seed), **{f"mse@{e}": m for e, m in mses.items()}}
         ok &= all(_in_order(relative_ratio(mses[e], printed[e])) for e in printed)
@@ -104,7 +107,8 @@ def regression_training(*, check_id: str, example: str, epochs: int, seeds: Sequ
         f"{what} {list(spec['layer_sizes'])}, eta={spec['eta']}, {epochs} epochs on the printed X: "
         f"every seed's mse at epochs {sorted(printed)} within x{ORDER:g} of the printed "
         f"{[printed[e] for e in sorted(printed)]}",
-        {"seeds": seeds_list(seeds), "runs": table, "printed_mse": {str(e): v for e, v in printed.items()}})
+        {"seeds": seeds_list(seeds), "runs": table, "printed_mse": {str(e): v for e, v in printed.items()},
+         "curves": curves, "printed_curve": {"epochs": sorted(printed), "mse": [printed[e] for e in sorted(printed)]}})
 
 
 def printed_params_arrays(gate: str) -> Params:
