@@ -196,7 +196,7 @@ def call_gradient(impl: Implementation, net: Network, params: Params, X, Y, *, e
     conv, N = impl.conventions, np.shape(X)[1]
     native, Xn, Yn = to_native(impl, net, params, X, Y)
     snap = _snapshot(native, Xn, Yn, conv, net, with_params=impl.gradient is not None)
-    kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
+    kwargs = impl.keywords(net)
     if impl.gradient is not None:
         fn = lambda: impl.gradient(native, Xn, Yn, **kwargs)  # noqa: E731
     else:
@@ -238,7 +238,7 @@ def call_loss(impl: Implementation, net: Network, params: Params, X, Y, *,
               time_limit: Optional[float] = DEFAULT_TIME_LIMIT):
     """(float value or None, error message or None, captured output) of impl.loss on one problem."""
     native, Xn, Yn = to_native(impl, net, params, X, Y)
-    kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
+    kwargs = impl.keywords(net)
     value, message, _, output, _, _ = run_limited(lambda: impl.loss(native, Xn, Yn, **kwargs), time_limit)
     if message is None:
         try:
