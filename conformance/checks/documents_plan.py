@@ -115,6 +115,12 @@ def support_gap(support, net: Network, N: int) -> str:
     """What of (net, N) lies outside ``support`` ("" when it is covered): 'N = 50 > max_N = 8'."""
     if net.output not in support.outputs:
         return f"output {net.output!r} not in the declared outputs {tuple(support.outputs)}"
+    if net.hidden not in getattr(support, "hiddens", (net.hidden,)):
+        return f"hidden activation {net.hidden!r} not in the declared hiddens {tuple(support.hiddens)}"
+    model = getattr(support, "model", None)
+    if model is not None and (model.loss, model.bias) != (net.loss, net.bias):
+        declared = f"loss {model.loss!r}" + ("" if model.bias else " without biases")
+        return f"the documents' networks compute {net.loss!r} with biases, the implementation declares {declared}"
     if N > support.max_N or N < support.min_N:
         return f"N = {N} > max_N = {support.max_N}" if N > support.max_N else f"N = {N} < min_N = {support.min_N}"
     if support.layer_sizes is not None:

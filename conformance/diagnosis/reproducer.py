@@ -25,10 +25,8 @@ def array_code(arr) -> str:
 
 def problem_code(p: Problem) -> str:
     """Python statements defining ``net``, ``params``, ``X`` and ``Y`` exactly."""
-    sizes = list(p.net.layer_sizes)
-    out = f", output={p.net.output!r}" if p.net.output != "sigmoid" else ""
     pairs = ",\n    ".join(f"({array_code(W)}, {array_code(b)})" for W, b in p.params)
-    return (f"net = Network({sizes}{out})\n"
+    return (f"net = {p.net!r}\n"
             f"params = [\n    {pairs},\n]\n"
             f"X = {array_code(p.X)}\n"
             f"Y = {array_code(p.Y)}")
