@@ -68,7 +68,8 @@ from reference.network import Network, Params
 from reference.validation import check_data, check_params
 
 __all__ = ["unit_roundoff", "gamma", "gradient_error_bound", "loss_error_bound", "SAFETY",
-           "SIGMA_ROUNDINGS", "activation_error", "derivative_error", "kink_mask", "slope_below_kink"]
+           "SIGMA_ROUNDINGS", "activation_error", "derivative_error", "kink_mask", "slope_below_kink", "slope_of",
+           "forward_errors"]
 
 SAFETY = 2.0
 SIGMA_ROUNDINGS = 8.0
@@ -137,7 +138,7 @@ def derivative_error(net: Network, l: int, z: np.ndarray, a: np.ndarray, e_z: np
     return kink_mask(net, l, z, e_z) * (1.0 - slope_below_kink(net))
 
 
-def _forward_errors(net: Network, params: Params, X: np.ndarray, dtype):
+def forward_errors(net: Network, params: Params, X: np.ndarray, dtype):
     """The float64 forward pass and the bounds e(a^l) (l = 0..L), e(z^l) (index l; e_z[0] unused)."""
     u = unit_roundoff(dtype)
     fp = forward_unchecked(net, params, X)
@@ -185,7 +186,7 @@ def loss_error_bound(net: Network, params: Params, X, Y, *, dtype=np.float64) ->
     params = check_params(net, params)
     X, Y = check_data(net, X, Y)
     u = unit_roundoff(dtype)
-    fp, e_a, e_z = _forward_errors(net, params, X, dtype)
+    fp, e_a, e_z = forward_errors(net, params, X, dtype)
     _, e = _loss_terms(net, fp, Y, e_a, e_z, u, np.dtype(dtype) != np.float64)
     if net.l2 > 0.0:
         P = sum(W.size + (b.size if net.l2_bias else 0) for W, b in params)
@@ -229,7 +230,7 @@ def gradient_error_bound(net: Network, params: Params, X, Y, *, dtype=np.float64
     params = check_params(net, params)
     X, Y = check_data(net, X, Y)
     u = unit_roundoff(dtype)
-    fp, e_a, e_z = _forward_errors(net, params, X, dtype)
+    fp, e_a, e_z = forward_errors(net, params, X, dtype)
     L, N = net.L, X.shape[1]
     delta, e_delta = _output_error_bound(net, fp, Y, e_a, e_z, u)
     bounds = [None] * L
