@@ -10,6 +10,7 @@ reference.agreement).  Medians are reported.
     python benchmarks/bench_catalogue.py                      # bugs in ci, correct variants in thorough
     python benchmarks/bench_catalogue.py --bugs-profile thorough --correct-profile thorough
     python benchmarks/bench_catalogue.py --only bugs --json reports/bench_catalogue.json
+    python benchmarks/bench_catalogue.py --match relu,softmax,cross_entropy,l2   # entries whose name has one
 
 Examples to first failure are counted by wrapping the check body that
 ``conformance.checks.registry`` hands to ``conformance.core.search.search``: the suite itself
@@ -71,9 +72,15 @@ def run_one(impl, check: str, profile: str):
     return verdict, record["first"]
 
 
-def bench_bugs(profile: str) -> list:
+def _chosen(entries, match):
+    """The entries whose name contains one of the comma-separated words of ``match`` (all if None)."""
+    words = [w for w in (match or "").split(",") if w]
+    return [e for e in entries if not words or any(w in e.name for w in words)]
+
+
+def bench_bugs(profile: str, match=None) -> list:
     rows = []
-    for entry in BUGS:
+    for entry in _chosen(BUGS, match):
         for check in entry.expect.checks:
             t0 = time.perf_counter()
             verdict, first = run_one(entry.impl, check, profile)
@@ -94,9 +101,9 @@ def bench_bugs(profile: str) -> list:
     return rows
 
 
-def bench_correct(profile: str) -> list:
+def bench_correct(profile: str, match=None) -> list:
     rows = []
-    for entry in CORRECT:
+    for entry in _chosen(CORRECT, match):
         t0 = time.perf_counter()
         alarms, examples = {}, 0
         for check in CHECK_IDS:
@@ -150,16 +157,17 @@ def main(argv=None) -> int:
     ap.add_argument("--bugs-profile", default="ci")
     ap.add_argument("--correct-profile", default="thorough")
     ap.add_argument("--only", choices=("bugs", "correct"))
+    ap.add_argument("--match", help="comma-separated words: only the entries whose name contains one")
     ap.add_argument("--json", help="write the rows and the summary to this file")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     bugs = correct = []
     if args.only != "correct":
-        print(f"bug catalogue ({len(BUGS)} entries, profile {args.bugs_profile}):")
-        bugs = bench_bugs(args.bugs_profile)
+        print(f"bug catalogue ({len(_chosen(BUGS, args.match))} entries, profile {args.bugs_profile}):")
+        bugs = bench_bugs(args.bugs_profile, args.match)
     if args.only != "bugs":
-        print(f"correct variants ({len(CORRECT)}, profile {args.correct_profile}):")
-        correct = bench_correct(args.correct_profile)
+        print(f"correct variants ({len(_chosen(CORRECT, args.match))}, profile {args.correct_profile}):")
+        correct = bench_correct(args.correct_profile, args.match)
     summary = summarise(bugs, correct)
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     print(json.dumps(summary, indent=2))

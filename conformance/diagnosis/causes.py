@@ -41,6 +41,19 @@ CAUSES = {
     "prints_output": "the implementation writes to stdout or stderr during a call",
     "import_error": "the implementation's module could not be loaded",
     "wrong_for_specific_shapes": "wrong only for some architectures (e.g. a hard-coded depth)",
+    "missing_softmax_jacobian": "BP1 at a softmax output without its Jacobian J = diag(a) - a a^T, or with its "
+                                "diagonal a (1 - a) only (the softmax treated as elementwise)",
+    "doubled_softmax_jacobian": "the softmax's Jacobian applied twice (J^T (a - y) for the cross-entropy, whose "
+                                "a - y already holds it)",
+    "cross_entropy_sigma_prime": "the cross-entropy's output error with sigma'(z^L) left in: (a - y) sigma'(z^L) "
+                                 "where delta^L = a^L - y",
+    "activation_prime_at_activation": "a hidden activation's derivative taken at a^l instead of z^l (tanh'(a), "
+                                      "relu'(a) with relu'(0) = 1), or its a-form applied to z",
+    "l2_missing": "the declared L2 term lambda W is missing from the weight gradients",
+    "l2_doubled": "the L2 term is in twice: 2 lambda W (the derivative of lambda ||W||^2 for lambda/2 ||W||^2)",
+    "l2_scaled": "the L2 term has the wrong size: c lambda W (e.g. added once per sample, or divided by N)",
+    "l2_on_biases": "the L2 term is applied to the biases, which the declaration excludes",
+    "l2_undeclared": "the gradient holds an L2 term the declaration does not have (declare l2=...)",
 }
 
 

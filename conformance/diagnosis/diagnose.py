@@ -13,6 +13,7 @@ Given the (shrunk) failing example, the diagnosis
    nondeterminism); a call error refined by the probes (only for N = 1, only
    for width 1, only for large |z|, a transposed shape); the gradients of
    common bugs on every failing problem; a transposed or layer-shifted array;
+   an L2 term missing, doubled, scaled, on the biases or undeclared;
    got = c x expected with c named; all zeros; float32-precision or
    finite-difference-size errors; the probes' conditions alone;
 4. writes a copy-paste reproducer (``conformance.diagnosis.reproducer``).
@@ -33,14 +34,17 @@ from conformance.diagnosis.causes import CAUSES, Diagnosis
 from conformance.diagnosis.factors import Observation, explain
 from conformance.diagnosis.probes import Evaluation, conditions, evaluate, run_probes
 from conformance.diagnosis.reproducer import reproducer
-from conformance.diagnosis.variants import VARIANTS
+from conformance.diagnosis.model_variants import ALL_VARIANTS as VARIANTS, weight_decay
 from reference.forward import forward
 
 __all__ = ["CAUSES", "Diagnosis", "diagnose_failure", "equation_of", "own_loss_words"]
 
 _DEFINITE = ("mutates_inputs", "prints_output", "wrong_dtype", "hidden_state", "random_mask", "different_loss")
 _EQUATION = {"missing_transpose_bp2": "BP2", "missing_output_sigma_prime": "BP1", "bias_wrong_axis": "BP3",
-             "transposed": "BP4", "update_before_backprop": "BP2"}
+             "transposed": "BP4", "update_before_backprop": "BP2", "missing_softmax_jacobian": "BP1",
+             "doubled_softmax_jacobian": "BP1", "cross_entropy_sigma_prime": "BP1",
+             "activation_prime_at_activation": "BP2", "l2_missing": "BP4", "l2_doubled": "BP4",
+             "l2_scaled": "BP4", "l2_undeclared": "BP4", "l2_on_biases": "BP3"}
 _FLAG_CAUSE = (("batch_of_one", "wrong_for_batch_of_one"), ("width_one", "wrong_for_width_one"),
                ("depth", "wrong_for_specific_shapes"), ("large_z", "wrong_for_large_z"),
                ("N_gt_1", "wrong_for_N_gt_1"))
@@ -163,6 +167,9 @@ def _numeric_cause(ctx: Context, ev: Evaluation, probes, flags, d: Diagnosis):
     if found:
         d.candidates = tuple(dict.fromkeys(c for _, c in found[1:] if c != found[0][1]))
         return found[0][1], VARIANTS[found[0][0]][2]
+    decay = weight_decay(failing)
+    if decay:
+        return decay
     shape = hypotheses.arrays(ev)
     if shape:
         return shape

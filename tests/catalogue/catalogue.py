@@ -1,10 +1,10 @@
 """The whole catalogue: ``BUGS`` (must be caught and named) and ``CORRECT`` (must pass everything)."""
-from tests.catalogue import bugs_equations, bugs_layers, bugs_reduction, bugs_state, correct
+from tests.catalogue import bugs_equations, bugs_layers, bugs_models, bugs_reduction, bugs_state, correct, correct_models
 
 __all__ = ["BUGS", "CORRECT", "ENTRIES", "by_name"]
 
-BUGS = bugs_equations.ENTRIES + bugs_reduction.ENTRIES + bugs_layers.ENTRIES + bugs_state.ENTRIES
-CORRECT = correct.ENTRIES
+BUGS = bugs_equations.ENTRIES + bugs_reduction.ENTRIES + bugs_layers.ENTRIES + bugs_state.ENTRIES + bugs_models.ENTRIES
+CORRECT = correct.ENTRIES + correct_models.ENTRIES
 ENTRIES = BUGS + CORRECT
 
 
