@@ -5,6 +5,7 @@ For f: R^P -> R and a step h_i for parameter theta_i,
     central     D_i(h)  = (f(theta + h e_i) - f(theta - h e_i)) / (2 h)
                 error   = h^2 f'''/6 (truncation) + ~eps |f| / h (rounding)
     richardson  R_i(h)  = (4 D_i(h/2) - D_i(h)) / 3,   truncation O(h^4)
+                (with an error bound, D_i(h/4) too: ``richardson_with_error``)
 
 Steps are scaled to each parameter, h_i = s * max(1, |theta_i|), with
 s = eps^(1/3) ~ 6e-6 for central differences (balancing the two error terms,
@@ -141,11 +142,16 @@ def richardson_with_error(f: Callable[[np.ndarray], float], theta, *, step: Opti
                           f_error: Optional[float] = None, signature: Optional[Callable] = None):
     """(R, E): Richardson estimates R_i and a bound E_i on |R_i - df/dtheta_i|.
 
-    E_i = |R_i - D_i(h/2)| + 3 e_i / h_i: the first term is the computed size of
-    the h^2 error that R removed (an over-estimate of R's remaining O(h^4)
-    error wherever the expansion holds); the second bounds rounding, since
-    each D(h) = (f+ - f-) / 2h errs by at most e / h and R = (4 D(h/2) - D(h)) / 3
-    by (8 + 1) e / (3 h).  e_i bounds the rounding error of one evaluation of f
+    E_i = max(|R_i - D_i(h/2)|, 2 |R_i - R'_i|) + 3 e_i / h_i: the first term is the
+    computed size of the h^2 error that R removed (an over-estimate of R's remaining
+    O(h^4) error wherever the expansion holds); R' = (4 D(h/4) - D(h/2)) / 3 is the
+    same extrapolation at half the step, so |R - R'| measures R's own error, and it
+    dominates only where h is too large for the expansion (a pre-activation that a
+    step of theta_i moves by more than the loss's curvature scale: large activations
+    of unbounded units, relu or the identity, reaching a sigmoid or softmax); the last
+    bounds rounding, since each D(h) = (f+ - f-) / 2h errs by at most e / h and
+    R = (4 D(h/2) - D(h)) / 3 by (8 + 1) e / (3 h) (R - R' by the same again, which the
+    factor 2 takes up).  e_i bounds the rounding error of one evaluation of f
     near theta: ``f_error`` (the bound at theta; ``reference.error_model.
     loss_error_bound`` for the reference loss, 0 if not given) plus 64 u times
     the largest |f| met at the perturbed points of entry i, which covers the
@@ -158,10 +164,12 @@ def richardson_with_error(f: Callable[[np.ndarray], float], theta, *, step: Opti
     h = _steps(theta, RICHARDSON_STEP if step is None else step)
     d_h, size_h, crossed_h = _central_with_size(f, theta, h, signature)
     d_h2, size_h2, crossed_h2 = _central_with_size(f, theta, h / 2.0, signature)
+    d_h4, size_h4, crossed_h4 = _central_with_size(f, theta, h / 4.0, signature)
     R = (4.0 * d_h2 - d_h) / 3.0
-    e = (f_error or 0.0) + 64.0 * (EPS / 2) * np.maximum(size_h, size_h2)
-    E = np.abs(R - d_h2) + 3.0 * e / h
-    E[crossed_h | crossed_h2] = np.inf
+    R_half = (4.0 * d_h4 - d_h2) / 3.0
+    e = (f_error or 0.0) + 64.0 * (EPS / 2) * np.maximum(np.maximum(size_h, size_h2), size_h4)
+    E = np.maximum(np.abs(R - d_h2), 2.0 * np.abs(R - R_half)) + 3.0 * e / h
+    E[crossed_h | crossed_h2 | crossed_h4] = np.inf
     return R, E
 
 
