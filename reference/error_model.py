@@ -43,7 +43,8 @@ Other activations, losses and the L2 term (``Network(hidden=..., output=..., los
                 with k = 1 where |z| <= e(z): the computed z may lie on either side of the kink,
                 so f'(z) may be either one-sided value; at an exact kink (z = 0, e(z) = 0) this
                 accepts any convention for f'(0) in [s_-, 1].  BP2 then uses (s + e(s)) e(back)
-                (the second-order term is not small there).
+                and BP4 adds e(delta^l) e(a^{l-1})^T / N (second-order terms are not small there:
+                a unit at a kink may pass a tiny a and a full delta in one evaluation, 0 in another).
     identity    e(a) = e(z), e(s) = 0
     softmax     e(a_j) = a_j (e(z_j) + sum_k a_k e(z_k)) + c_s u a_j      (|da_j/dz_k| = a_j |[j = k] - a_k|)
     BP1  binary cross-entropy           e(delta) = e(a) + u |delta|       (delta = a - y)
@@ -250,6 +251,8 @@ def gradient_error_bound(net: Network, params: Params, X, Y, *, dtype=np.float64
         gW = np.abs(delta @ fp.a(l - 1).T) / N
         eW = (gN * np.abs(delta) @ a_prev.T + e_delta @ a_prev.T + np.abs(delta) @ e_a[l - 1].T) / N + u * gW
         eb = (gN * np.abs(delta).sum(axis=1) + e_delta.sum(axis=1)) / N + u * np.abs(delta.sum(axis=1)) / N
+        if net.kinked:   # at a kink a^{l-1} and delta^l may both be 0 in one evaluation and not in another
+            eW = eW + (e_delta @ e_a[l - 1].T) / N
         if net.l2 > 0.0:
             W, b = params[l - 1]
             eW = eW + u * (2.0 * net.l2 * np.abs(W) + gW)

@@ -48,7 +48,8 @@ The other declarations of ``reference.Network`` (same notation; s = f'(z), m = m
          softmax, squared error    E[delta] = E[a] |r - q| + a (E[r] + E[q]) + 2 u |delta| + eta, q = a . r
     C    cross-entropies: (1/N) sum (|delta| + |y|) E[z^L] + c_sigma u (their terms) + gamma C
     L2   E[dC/dW] += u (2 lambda |W| + |dC/dW|)
-    BP2 through a kinked layer multiplies E[t] by s + E[s] (the second-order term is not small).
+    BP2 through a kinked layer multiplies E[t] by s + E[s], and BP4 adds E[delta] E[a^{l-1}]^T / N
+    (the second-order terms are not small at a kink).
 The bound returned is 2 E: the factor 2 covers the neglected O(u^2) terms and the use
 of computed magnitudes in place of exact ones.  Everything is evaluated with absolute
 values, so the bound of each entry scales with the magnitudes of the terms it sums
@@ -204,6 +205,8 @@ def gradient_error_bound(net: Network, params: Params, X, Y) -> Tuple[float, Par
         E_W = (abs_delta @ E_a[l - 1].T + E_delta @ a_prev.T
                + gamma(N + 2) * (abs_delta @ a_prev.T)) / N + ETA
         E_b = (E_delta.sum(axis=1) + gamma(N + 1) * abs_delta.sum(axis=1)) / N + ETA
+        if net.kinked:
+            E_W = E_W + (E_delta @ E_a[l - 1].T) / N
         if net.l2 > 0.0:
             W, b = params[l - 1]
             E_W = E_W + U * (2.0 * net.l2 * np.abs(W) + np.abs(delta @ fp.a(l - 1).T) / N)
