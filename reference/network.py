@@ -157,8 +157,10 @@ class Network:
 
     @property
     def is_default(self) -> bool:
-        """True for the documents' network: sigmoid throughout, half_sse, biases, no L2 term."""
-        return (self.hidden, self.loss, self.l2, self.l2_bias, self.bias) == ("sigmoid", "half_sse", 0.0, False, True)
+        """True for the documents' model: sigmoid hidden layers, a sigmoid or identity output, half_sse,
+        biases, no L2 term."""
+        return self.output != "softmax" and (self.hidden, self.loss, self.l2, self.l2_bias, self.bias) == (
+            "sigmoid", "half_sse", 0.0, False, True)
 
     def init(self, rng: Union[np.random.Generator, int]) -> Params:
         """He ('Kaiming') initial values as in the first document.
