@@ -12,7 +12,6 @@ normwise relative error max|g_f - g_exact| / max|g_exact| and the worst entrywis
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -20,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
+from _common import write_json  # noqa: E402
 from reference import FORMULATIONS, gradients  # noqa: E402
 from reference.params import flatten  # noqa: E402
 from reference.symbolic_bounds import U, gradient_error_bound  # noqa: E402
@@ -62,9 +62,7 @@ def main(argv=None) -> int:
     for name, r in rows.items():
         print(f"{name:16s} {r['vectors']:7d} {r['max_relative_error']:19.2g} {r['max_ratio']:18.3f}  {r['worst_vector']}")
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w", encoding="utf-8") as fh:
-            json.dump(rows, fh, indent=2)
+        write_json(args.json, rows)
     return 0
 
 

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 
 from conformance.checks.registry import CheckResult, compare, register, require, searched
 from conformance.core.context import Context
-from conformance.core.strategies import Problem, permutations_of, problems_in
+from conformance.core.strategies import Problem, permutations_of, problems_in, with_hidden_unit
 from conformance.core.tolerances import (add, floor, implementation_bound, own_scale_bound, scale, zero_residual_bound,
                                     zeros_like)
 from reference.error_model import unit_roundoff
@@ -199,12 +199,6 @@ def dead_unit(ctx: Context) -> CheckResult:
     check = "properties.dead_unit"
     base = problems_in(ctx.impl.support, min_depth=2)
 
-    @st.composite
-    def pick(draw):
-        p = draw(base)
-        l = draw(st.integers(1, p.net.L - 1))
-        return p, l, draw(st.integers(0, p.net.n(l) - 1))
-
     def body(example):
         p, l, k = example
         q = Problem(p.net, kill_unit(ctx.prepare(p).params, l, k), p.X, p.Y)
@@ -224,5 +218,5 @@ def dead_unit(ctx: Context) -> CheckResult:
                 what=f"zero on unit {k} of layer {l} (its outgoing weights, column {k} of W^{l + 1}, are zero)",
                 repro=(f"layer, unit = {l}, {k}",
                        "print('expected zeros; got dC/dW row:', got[layer - 1][0][unit].tolist(), 'dC/db:', got[layer - 1][1][unit])",))
-    return searched(ctx, check, None if base is None else pick(), body,
+    return searched(ctx, check, None if base is None else with_hidden_unit(base), body,
                     skip_reason="the support has no network with a hidden layer (depth >= 2)")

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 import numpy as np
-from hypothesis import strategies as st
 
 from conformance.checks.properties import call_data_gradient
 from conformance.checks.registry import CheckResult, compare, register, searched
 from conformance.core.context import Context
-from conformance.core.strategies import Problem, problems_in
+from conformance.core.strategies import Problem, problems_in, with_hidden_unit
 from conformance.core.tolerances import add
 from reference.training import copy_params
 
@@ -98,12 +97,6 @@ def _expected(got, l: int, k: int, c: float):
 def _unit_check(ctx: Context, check: str, c: float, hiddens, what: str) -> CheckResult:
     strategy, why = restricted(ctx.impl.support, hiddens=hiddens, hidden_layer=True)
 
-    @st.composite
-    def pick(draw):
-        p = draw(strategy)
-        l = draw(st.integers(1, p.net.L - 1))
-        return p, l, draw(st.integers(0, p.net.n(l) - 1))
-
     def body(example):
         p, l, k = ctx.prepare(example[0]), example[1], example[2]
         got, tol = call_data_gradient(ctx, check, p)
@@ -115,7 +108,7 @@ def _unit_check(ctx: Context, check: str, c: float, hiddens, what: str) -> Check
                        f"got_q = gradient_of(impl, net, rescale_unit(params, layer, unit, {c!r}), X, Y)",
                        "print('layer', layer, 'row', unit, 'of dC/dW:', got[layer - 1][0][unit].tolist(), "
                        "'after:', got_q[layer - 1][0][unit].tolist())"))
-    return searched(ctx, check, None if strategy is None else pick(), body, skip_reason=why)
+    return searched(ctx, check, None if strategy is None else with_hidden_unit(strategy), body, skip_reason=why)
 
 
 @register("properties.unit_rescaling", "homogeneous activations: rescaling a hidden unit rescales its gradient")

@@ -27,7 +27,7 @@ from reference.network import Network, Params
 
 __all__ = ["Problem", "networks", "parameters", "batches", "problems", "chains", "SCALES",
            "LARGE_SCALES", "supported_networks", "problems_in", "permutations_of", "model_network",
-           "class_targets", "near_kinks", "KINK_DISTANCES"]
+           "class_targets", "near_kinks", "KINK_DISTANCES", "with_hidden_unit"]
 
 #: Parameter scales, ordered so that shrinking goes toward 1.0.  0.01 gives
 #: near-linear units; 10 and 30 saturate sigmoids (|z| in the hundreds).
@@ -329,3 +329,14 @@ def near_kinks(draw, net: Network, params, X: np.ndarray):
                 if float(a @ a) > 0:
                     W[j] += (target - z[j, i]) * a / float(a @ a)
     return params
+
+
+@st.composite
+def with_hidden_unit(draw, problems: st.SearchStrategy[Problem]):
+    """(problem, l, k): a problem with a hidden layer and one of its units, unit k of layer l (1 <= l < L).
+
+    Shrinks toward the first hidden layer and its first unit.
+    """
+    p = draw(problems)
+    l = draw(st.integers(1, p.net.L - 1))
+    return p, l, draw(st.integers(0, p.net.n(l) - 1))

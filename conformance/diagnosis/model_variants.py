@@ -75,16 +75,7 @@ ALL_VARIANTS = {**VARIANTS, **MODEL_VARIANTS}
 
 def all_variant_gradients(net, params, X, Y, *, eta: Optional[float] = None) -> dict:
     """``variant_gradients`` over ``ALL_VARIANTS``: every applicable variant's finite gradient."""
-    out = variant_gradients(net, params, X, Y, eta=eta)
-    with np.errstate(all="ignore"):
-        for name, (_, fn, _) in MODEL_VARIANTS.items():
-            try:
-                g = fn(net, params, X, Y, eta)
-            except (ValueError, IndexError, FloatingPointError):
-                g = None
-            if g is not None and all(np.all(np.isfinite(a)) for pair in g for a in pair):
-                out[name] = g
-    return out
+    return variant_gradients(net, params, X, Y, eta=eta, variants=ALL_VARIANTS)
 
 
 def _fit(residual: List[np.ndarray], theta: List[np.ndarray], tol: List[np.ndarray]) -> Optional[float]:

@@ -212,11 +212,13 @@ for _which in ("first_N_minus_1", "last_N_minus_1", "first_only", "first_half"):
             f"{', then divided by the full N' if _div else ''}")
 
 
-def variant_gradients(net: Network, params: Params, X, Y, *, eta: Optional[float] = None) -> Dict[str, Params]:
-    """Every applicable variant's gradient on one problem (variants that fail to apply are left out)."""
+def variant_gradients(net: Network, params: Params, X, Y, *, eta: Optional[float] = None,
+                      variants: Optional[dict] = None) -> Dict[str, Params]:
+    """Every applicable variant's gradient on one problem (variants that fail to apply are left out);
+    ``variants`` defaults to ``VARIANTS``."""
     out = {}
     with np.errstate(all="ignore"):
-        for name, (_, fn, _) in VARIANTS.items():
+        for name, (_, fn, _) in (VARIANTS if variants is None else variants).items():
             try:
                 g = fn(net, params, X, Y, eta)
             except (ValueError, IndexError, FloatingPointError):

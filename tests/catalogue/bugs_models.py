@@ -42,6 +42,14 @@ def relu_prime(z, a):
     return (z > 0).astype(float)
 
 
+def summed(per_sample):
+    """The sum of per-sample gradient lists [(dW, db), ...]."""
+    total = None
+    for g in per_sample:
+        total = g if total is None else [(tW + gW, tb + gb) for (tW, tb), (gW, gb) in zip(total, g)]
+    return total
+
+
 # M01: softmax with cross-entropy, the Jacobian applied to a - y once more (doubled).
 def softmax_ce_doubled_jacobian(params, X, Y):
     zs, acts = mlp_forward(params, X)
@@ -91,13 +99,12 @@ def relu_prime_at_activation(params, X, Y):
 
 # M06: tanh derivative taken at the activation: 1 - tanh(a)^2 (per sample, network.py style).
 def tanh_prime_at_activation(params, X, Y):
-    N, total = X.shape[1], None
-    for i in range(N):
+    def one(i):
         zs, acts = mlp_forward(params, X[:, i:i + 1], hidden=np.tanh)
         delta = acts[-1] - Y[:, i:i + 1]
-        g = mlp_backward(params, zs, acts, delta, lambda z, a: 1 - np.tanh(a) ** 2)       # BUG: at a
-        total = g if total is None else [(tW + gW, tb + gb) for (tW, tb), (gW, gb) in zip(total, g)]
-    return [(W / N, b / N) for W, b in total]
+        return mlp_backward(params, zs, acts, delta, lambda z, a: 1 - np.tanh(a) ** 2)     # BUG: at a
+    N = X.shape[1]
+    return [(W / N, b / N) for W, b in summed(one(i) for i in range(N))]
 
 
 # M07: weight decay applied to the biases too (declared on the weights only).
@@ -121,13 +128,11 @@ def l2_doubled(params, X, Y, lam=0.05):
 
 # M10: a summed per-sample loop that adds the weight decay inside the loop (N times).
 def l2_per_sample(params, X, Y, lam=0.05):
-    total = None
-    for i in range(X.shape[1]):
+    def one(i):
         zs, acts = mlp_forward(params, X[:, i:i + 1])
-        g = mlp_backward(params, zs, acts, softmax(zs[-1]) - Y[:, i:i + 1], relu_prime,
-                         decay=lam)                             # BUG: lambda W once per sample
-        total = g if total is None else [(tW + gW, tb + gb) for (tW, tb), (gW, gb) in zip(total, g)]
-    return total
+        return mlp_backward(params, zs, acts, softmax(zs[-1]) - Y[:, i:i + 1], relu_prime,
+                            decay=lam)                          # BUG: lambda W once per sample
+    return summed(one(i) for i in range(X.shape[1]))
 
 
 # M11: a cross-entropy network whose batch gradient is summed while it declares the mean.
