@@ -20,6 +20,10 @@ Command line (progress is shown with ``--verbose``):
     python -m reference.examples --list
     python -m reference.examples [--formulation per_sample] [--slow] [--verbose] [ID ...]
 
+Beyond the documents, ``reference.model_examples.MODEL_CHECKS`` (``--models``; not part of the
+conformance run's documents family): models.digits_relu_softmax, a [784, 64, 10] relu + softmax +
+cross-entropy network trained on MNIST's shape.
+
 Check ids
 ---------
 doc1.xnor_221, doc1.xnor_2431          XNOR, eta 1.0, 10,000 epochs: 100% accuracy (seed rule)
@@ -32,11 +36,6 @@ forum.gradient_shapes, forum.agrees_with_reference
 doc3.toy_dataset, doc3.toy_single_sample_cost, doc3.toy_shapes
 doc3.gradient_checking                 the document's criterion along its circles run
 doc3.circles_per_example_vs_networkpy, doc3.circles_batched_vs_networkpy
-
-Beyond the documents (``reference.model_examples.MODEL_CHECKS``, ``--models``; not part of the
-conformance run's documents family):
-
-models.digits_relu_softmax             [784, 64, 10] relu + softmax + cross-entropy on MNIST's shape
 """
 from __future__ import annotations
 
