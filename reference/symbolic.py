@@ -56,6 +56,7 @@ import numpy as np
 import sympy
 
 from reference.network import Network, Params
+from reference.symbolic_models import _select, cross_entropy, exact, hidden_activation, l2_term, output_layer, sigma
 from reference.validation import check_data, check_params
 
 __all__ = ["SymbolicNetwork", "Derivation", "sigma", "exact", "hidden_activation", "output_layer",
@@ -64,35 +65,6 @@ __all__ = ["SymbolicNetwork", "Derivation", "sigma", "exact", "hidden_activation
            "evaluate", "symbolic_gradients", "symbolic_gradients_float64", "unflatten_objects"]
 
 Activation = Callable[[sympy.Expr], sympy.Expr]
-
-
-def sigma(t: sympy.Expr) -> sympy.Expr:
-    """The logistic sigmoid written out, sigma(t) = 1 / (1 + exp(-t)), for SymPy to differentiate."""
-    return 1 / (1 + sympy.exp(-t))
-
-
-def exact(value: float) -> sympy.Rational:
-    """The float64 value as an exact rational (lambda, the leaky slope): no decimal rounding."""
-    return sympy.Rational(*float(value).as_integer_ratio())
-
-
-def hidden_activation(net: Network) -> Activation:
-    """The hidden activation of ``net`` as a SymPy function of one expression."""
-    slope = exact(net.slope)
-    return {"sigmoid": sigma, "tanh": sympy.tanh,
-            "relu": lambda t: sympy.Piecewise((t, t > 0), (0, True)),
-            "leaky_relu": lambda t: sympy.Piecewise((t, t > 0), (slope * t, True)),
-            "identity": lambda t: t}[net.hidden]
-
-
-def output_layer(net: Network, z: sympy.Matrix) -> sympy.Matrix:
-    """a^L from z^L: sigma, the identity, or a_j = exp(z_j) / sum_k exp(z_k)."""
-    if net.output == "identity":
-        return z
-    if net.output == "softmax":
-        total = sum((sympy.exp(t) for t in z), sympy.S.Zero)
-        return z.applyfunc(lambda t: sympy.exp(t) / total)
-    return z.applyfunc(sigma)
 
 
 @dataclass(frozen=True)
@@ -171,23 +143,9 @@ def per_sample_loss(sn: SymbolicNetwork, a_L: sympy.Matrix, z_L: Optional[sympy.
     The cross-entropies are written from the logits ``z_L`` (module docstring).
     """
     net, y = sn.net, sn.y
-    n_L = net.n(net.L)
-    if net.loss == "binary_cross_entropy":
-        return sum((y[j] * sympy.log(1 + sympy.exp(-z_L[j])) + (1 - y[j]) * sympy.log(1 + sympy.exp(z_L[j]))
-                    for j in range(n_L)), sympy.S.Zero)
-    if net.loss == "categorical_cross_entropy":
-        lse = sympy.log(sum((sympy.exp(z_L[k]) for k in range(n_L)), sympy.S.Zero))
-        return sum((y[j] * (lse - z_L[j]) for j in range(n_L)), sympy.S.Zero)
-    return sympy.Rational(1, 2) * sum(((a_L[j] - y[j]) ** 2 for j in range(n_L)), sympy.S.Zero)
-
-
-def l2_term(sn: SymbolicNetwork) -> sympy.Expr:
-    """lambda/2 sum_l ||W^l||^2 (+ ||b^l||^2 with ``l2_bias``), lambda exact; 0 without an L2 term."""
-    net = sn.net
-    if net.l2 == 0.0:
-        return sympy.S.Zero
-    squares = [w ** 2 for W in sn.W for w in W] + ([v ** 2 for b in sn.b for v in b] if net.l2_bias else [])
-    return exact(net.l2) / 2 * sum(squares, sympy.S.Zero)
+    if net.loss != "half_sse":
+        return cross_entropy(net, y, z_L)
+    return sympy.Rational(1, 2) * sum(((a_L[j] - y[j]) ** 2 for j in range(net.n(net.L))), sympy.S.Zero)
 
 
 def sample_objective(sn: SymbolicNetwork, a_prev: sympy.Matrix, first: int = 1) -> sympy.Expr:
@@ -232,12 +190,6 @@ class Derivation:
     def float64_program(self) -> Callable:
         """The program with NumPy float64 arithmetic, vectorised over samples."""
         return self.compile([{"select": _select}, "numpy"])
-
-
-def _select(condlist, choicelist, default=np.nan):
-    """``numpy.select`` for the relu's Piecewise, whose nested conditions SymPy prints as
-    0/1 values of an inner select: every condition is taken as a boolean array."""
-    return np.select([np.asarray(c).astype(bool) for c in condlist], choicelist, default)
 
 
 def differentiate(net: Network, *, hold_lower_layers: bool = True):

@@ -23,6 +23,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from reference.forward import forward
 from reference.network import Network, Params
 
 __all__ = ["Problem", "networks", "parameters", "batches", "problems", "chains", "SCALES",
@@ -313,7 +314,6 @@ def near_kinks(draw, net: Network, params, X: np.ndarray):
     """
     if not draw(st.booleans()):
         return params
-    from reference.forward import forward
     params = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)) for W, b in params]
     for l in range(1, net.L):
         z = forward(net, params, X).z(l)
