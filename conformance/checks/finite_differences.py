@@ -58,11 +58,11 @@ def _own_loss_error(p, dtype) -> float:
 
 def _with_kink_notes(result: CheckResult, kinks: dict) -> CheckResult:
     """The result with a note for each kind of step that had to avoid a ReLU kink (none when none did)."""
-    words = {"left_out": "gradient entries left out: their steps crossed a ReLU kink",
-             "shortened": "directions with a shortened step to stay clear of a ReLU kink",
-             "dropped": "directions dropped: they crossed a ReLU kink at every step",
-             "moved": "points moved off the ReLU kinks (biases of units within 1e-3 of one shifted)"}
-    result.notes += [f"{kinks[k]} {w}" for k, w in words.items() if kinks.get(k)]
+    words = {"left_out": "gradient entries left out because their steps crossed a ReLU kink",
+             "shortened": "directions whose step was shortened to stay clear of a ReLU kink",
+             "dropped": "directions dropped because they crossed a ReLU kink at every step",
+             "moved": "examples moved off the ReLU kinks (biases of units within 1e-3 of one shifted)"}
+    result.notes += [f"{w}: {kinks[k]}" for k, w in words.items() if kinks.get(k)]
     return result
 
 
