@@ -104,7 +104,16 @@ def float64_case(v):
                                  "exp(+-z) beyond |z| = 709 at a softmax or cross-entropy output")]
     if v.net.layer_sizes == (2, 16, 8, 4, 1):
         marks.append(pytest.mark.slow)    # its derivation takes about 40 s
+    if not v.net.is_default and v.id not in FLOAT64_MODELS_IN_CI:
+        marks.append(pytest.mark.slow)    # one derivation per model (1-4 s each): a few in ci, all in thorough
     return pytest.param(v, marks=marks, id=v.id)
+
+
+#: The vectors beyond the documents' network whose float64 program runs in ci: a relu network with
+#: the cross-entropy and L2 on the biases, a tanh one with the binary cross-entropy, a softmax with the
+#: squared error, an exact kink, and the two past |z| = 800 (expected failures).
+FLOAT64_MODELS_IN_CI = ("relu-2-3-3-2-softmax-cce-l2-bias", "tanh-3-4-3-sigmoid-bce", "identity-3-4-3-softmax",
+                        "relu-3-4-3-kink-exact", "relu-2-2-1-sigmoid-bce-z-above-800", "tanh-2-2-2-softmax-cce-z-above-800")
 
 
 @pytest.mark.parametrize("v", [float64_case(v) for v in VECTORS.values()])
