@@ -115,3 +115,11 @@ def table(header: list, rows: list) -> str:
         if k == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
+
+
+def write_json(path: str, data) -> None:
+    """``data`` as indented JSON at ``path``, its folder made when missing."""
+    import json
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2)

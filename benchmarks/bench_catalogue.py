@@ -12,6 +12,7 @@ reference.agreement).  Medians are reported.
     python benchmarks/bench_catalogue.py --only bugs --json reports/bench_catalogue.json
     python benchmarks/bench_catalogue.py --only correct --entries ok.chunked,ok.tiled
     python benchmarks/bench_catalogue.py --only correct --checks interface,reference,symbolic,finite_differences,properties,sizes
+    python benchmarks/bench_catalogue.py --match relu,softmax,cross_entropy,l2   # entries whose name has one
 
 Examples to first failure are counted by wrapping the check body that
 ``conformance.checks.registry`` hands to ``conformance.core.search.search``: the suite itself
@@ -73,13 +74,17 @@ def run_one(impl, check: str, profile: str):
     return verdict, record["first"]
 
 
-def _chosen(entries, names):
-    return [e for e in entries if not names or any(e.name.startswith(n) for n in names)]
+def _chosen(entries, names=(), match=None):
+    """The entries whose name starts with one of ``names`` and contains one of the comma-separated words of
+    ``match`` (no filter for an empty one)."""
+    words = [w for w in (match or "").split(",") if w]
+    return [e for e in entries if (not names or any(e.name.startswith(n) for n in names))
+            and (not words or any(w in e.name for w in words))]
 
 
-def bench_bugs(profile: str, names=()) -> list:
+def bench_bugs(profile: str, names=(), match=None) -> list:
     rows = []
-    for entry in _chosen(BUGS, names):
+    for entry in _chosen(BUGS, names, match):
         for check in entry.expect.checks:
             t0 = time.perf_counter()
             verdict, first = run_one(entry.impl, check, profile)
@@ -100,9 +105,9 @@ def bench_bugs(profile: str, names=()) -> list:
     return rows
 
 
-def bench_correct(profile: str, names=(), checks=None) -> list:
+def bench_correct(profile: str, names=(), checks=None, match=None) -> list:
     rows = []
-    for entry in _chosen(CORRECT, names):
+    for entry in _chosen(CORRECT, names, match):
         t0 = time.perf_counter()
         alarms, examples = {}, 0
         for check in checks or CHECK_IDS:
@@ -156,6 +161,7 @@ def main(argv=None) -> int:
     ap.add_argument("--bugs-profile", default="ci")
     ap.add_argument("--correct-profile", default="thorough")
     ap.add_argument("--only", choices=("bugs", "correct"))
+    ap.add_argument("--match", help="comma-separated words: only the entries whose name contains one")
     ap.add_argument("--json", help="write the rows and the summary to this file")
     ap.add_argument("--entries", default="", help="comma-separated entry names or prefixes (default: all)")
     ap.add_argument("--checks", default="", help="checks or families for the correct variants (default: all)")
@@ -164,11 +170,12 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     bugs = correct = []
     if args.only != "correct":
-        print(f"bug catalogue ({len(BUGS)} entries, profile {args.bugs_profile}):")
-        bugs = bench_bugs(args.bugs_profile, names)
+        print(f"bug catalogue ({len(_chosen(BUGS, names, args.match))} entries, profile {args.bugs_profile}):")
+        bugs = bench_bugs(args.bugs_profile, names, args.match)
     if args.only != "bugs":
-        print(f"correct variants ({len(CORRECT)}, profile {args.correct_profile}):")
-        correct = bench_correct(args.correct_profile, names, select_checks(args.checks) if args.checks else None)
+        print(f"correct variants ({len(_chosen(CORRECT, names, args.match))}, profile {args.correct_profile}):")
+        correct = bench_correct(args.correct_profile, names, select_checks(args.checks) if args.checks else None,
+                                args.match)
     summary = summarise(bugs, correct)
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     print(json.dumps(summary, indent=2))

@@ -33,7 +33,7 @@ _PUBLIC = {
     **{name: "conformance.dropin.protocol" for name in (
         "implementation", "Implementation", "Conventions", "Support", "KnownFailure")},
     **{name: "conformance.dropin.ready_adapters" for name in (
-        "per_sample", "from_object", "forward_backward", "whole_batch", "training_step", "sizes_of")},
+        "per_sample", "from_object", "forward_backward", "whole_batch", "training_step", "fit_step", "sizes_of")},
     "load_implementations": "conformance.dropin.discovery", "load_implementation": "conformance.dropin.discovery",
     "gradient_of": "conformance.dropin.adapters",
     "CHECK_IDS": "conformance.checks", "select_checks": "conformance.checks",

@@ -17,6 +17,16 @@ way the documents write it (sigma' as a (1 - a)), with at most one bug:
 ``train_step(bug)`` is a DeepNeuralNetwork-like step updating in place (bug
 "update_before_backprop" updates W^{l+1} before backpropagating through it).
 ``subject(name, bug, **declarations)`` wraps either as an ``Implementation``.
+
+``model_subject(name, bug, hidden=..., output=..., loss_kind=..., **declarations)`` is a
+backprop of issue 16's models (tanh, relu, leaky_relu, identity hidden layers; sigmoid,
+identity or softmax outputs; squared error or cross-entropy; an L2 term and layers without
+biases as declared), with the bugs ``MODEL_BUGS``:
+
+    softmax_diagonal   (the softmax Jacobian reduced to its diagonal a (1 - a))
+    relu_prime_as_a    (the activation a^l where f'(z^l) belongs)
+    tanh_one_minus_a   (tanh' written 1 - a instead of 1 - a^2)
+
 These are for the suite's meta-tests; the catalogue of real bugs is elsewhere.
 """
 from __future__ import annotations
@@ -28,7 +38,7 @@ import numpy as np
 from conformance.dropin.protocol import Implementation, implementation
 
 __all__ = ["BUGS", "backprop", "train_step", "subject", "mse_loss", "half_sse_loss",
-           "float32_forward", "float32_gradient"]
+           "float32_forward", "float32_gradient", "MODEL_BUGS", "model_gradient", "model_subject"]
 
 BUGS = ("summed", "averaged_twice", "sign", "missing_half", "mse", "sigma_prime_of_a", "no_output_sigma_prime",
         "no_transpose", "bp4_a_l", "bias_first_sample", "drop_last_sample", "int_x", "all_zeros", "nan_large_z",
@@ -235,3 +245,76 @@ def float32_gradient(net, params, X, Y):
         grads[l - 1] = ((delta @ activations[l - 1].T / N).astype(np.float64),
                         (delta.sum(axis=1) / N).astype(np.float64))
     return grads
+
+
+MODEL_BUGS = ("softmax_diagonal", "relu_prime_as_a", "tanh_one_minus_a")
+
+
+def _hidden(name: str, z, slope: float, bug=None):
+    """(a, f'(z)) of a hidden layer, written plainly (relu'(0) = 0)."""
+    if name == "tanh":
+        a = np.tanh(z)
+        return a, (1 - a) if bug == "tanh_one_minus_a" else 1 - a * a
+    if name in ("relu", "leaky_relu"):
+        below = slope if name == "leaky_relu" else 0.0
+        a = np.where(z > 0, z, below * z)
+        return a, a if bug == "relu_prime_as_a" else np.where(z > 0, 1.0, below)
+    if name == "identity":
+        return z, np.ones_like(z)
+    a = 1 / (1 + np.exp(-z))
+    return a, a * (1 - a)
+
+
+def _output_delta(output: str, loss: str, z, a, Y, bug=None):
+    """BP1 of a plain backprop: (a, delta^L)."""
+    if output == "softmax":
+        e = np.exp(z - z.max(axis=0))
+        a = e / e.sum(axis=0)
+        if loss == "categorical_cross_entropy":
+            return a, (a * (1 - a) * (-Y / a) if bug == "softmax_diagonal" else a - Y)
+        r = a - Y
+        return a, (a * (1 - a) * r if bug == "softmax_diagonal" else a * (r - (a * r).sum(axis=0)))
+    if output == "identity":
+        return z, z - Y
+    a = 1 / (1 + np.exp(-z))
+    return a, (a - Y) if loss == "binary_cross_entropy" else (a - Y) * a * (1 - a)
+
+
+def model_gradient(*, hidden: str, output: str, loss: str, l2: float = 0.0, biases: bool = True,
+                   slope: float = 0.01, bug=None):
+    """gradient(params, X, Y) of the mean loss (+ lambda/2 ||W||^2) in reference conventions, or
+    params [W1, ...] without biases; ``bug`` one of ``MODEL_BUGS`` or None."""
+    if bug is not None and bug not in MODEL_BUGS:
+        raise ValueError(f"unknown bug {bug!r}; choose one of {MODEL_BUGS}")
+
+    def gradient(params, X, Y):
+        layers = list(params) if biases else [(W, np.zeros(W.shape[0])) for W in params]
+        acts, primes = [X], []
+        for l, (W, b) in enumerate(layers, start=1):
+            z = W @ acts[-1] + b[:, None]
+            if l < len(layers):
+                a, s = _hidden(hidden, z, slope, bug)
+                acts.append(a)
+                primes.append(s)
+            else:
+                a, delta = _output_delta(output, loss, z, None, Y, bug)
+                acts.append(a)
+        N, out = X.shape[1], [None] * len(layers)
+        for l in range(len(layers), 0, -1):
+            if l < len(layers):
+                delta = (layers[l][0].T @ delta) * primes[l - 1]
+            W = layers[l - 1][0]
+            out[l - 1] = (delta @ acts[l - 1].T / N + l2 * W, delta.sum(axis=1) / N)
+        return out if biases else [dW for dW, _ in out]
+    return gradient
+
+
+def model_subject(name: str, bug=None, *, hidden: str = "sigmoid", output: str = "sigmoid",
+                  loss_kind: str = "half_sse", **declarations) -> Implementation:
+    """An Implementation of ``model_gradient`` declaring that one hidden activation, output and loss."""
+    biases = declarations.get("bias", "vector") != "none"
+    gradient = model_gradient(hidden=hidden, output=output, loss=loss_kind, l2=declarations.get("l2", 0.0),
+                              biases=biases, slope=declarations.get("slope", 0.01), bug=bug)
+    return implementation(name, gradient=gradient, hidden=hidden, output=output, loss_kind=loss_kind,
+                          description=f"test subject: {bug or 'correct'} ({hidden}, {output}, {loss_kind})",
+                          **declarations)

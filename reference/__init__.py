@@ -1,4 +1,4 @@
-"""Reference backpropagation for fully connected sigmoid networks.
+"""Reference backpropagation for fully connected networks (sigmoid ones as the documents, and beyond).
 
 Notation (stated once, used everywhere in this project)
 -------------------------------------------------------
@@ -7,8 +7,11 @@ layer L the output, and ``Network([n_0, n_1, ..., n_L])`` has L weight layers.
 
     z^l = W^l a^{l-1} + b^l,    a^l = sigma(z^l),    a^0 = x
 
-The output activation is sigma (default) or the identity (``output="identity"``,
-the forum question's linear output).  Hidden layers are always sigmoid.
+The output activation is sigma (default), the identity (``output="identity"``,
+the forum question's linear output) or the softmax.  Hidden layers are sigmoid by
+default, or tanh, relu, leaky_relu or the identity (``hidden=...``); the loss is
+the squared error below by default, or the binary or categorical cross-entropy,
+plus an optional L2 term, in layers with or without biases (``reference.network``).
 
 Shapes (samples are columns, float64):
 
@@ -28,6 +31,8 @@ The loss is the mean over the batch of half the squared error,
 and the four backprop equations, with delta^l = dC_i/dz^l for one sample:
 
     BP1  delta^L = (a^L - y) * sigma'(z^L)          (sigma' = 1 for identity output)
+         in general delta^L = J(z^L)^T dC_x/da^L, J the output activation's Jacobian
+         (``reference.losses``: a^L - y for the cross-entropies)
     BP2  delta^l = ((W^{l+1})^T delta^{l+1}) * sigma'(z^l)
     BP3  dC/db^l = delta^l
     BP4  dC/dW^l = delta^l (a^{l-1})^T

@@ -19,6 +19,10 @@ so what remains is to keep the work around them small.
   0 (the product inf * 0 is mapped to 0), where the exact values are below
   1.2e-308, in float64's subnormal range.  They agree with
   ``reference.activations`` to a few units in the last place.
+* Other hidden activations (tanh, relu, leaky_relu, identity) are evaluated with
+  ``reference.activations`` into the same buffers; a softmax output keeps a^L
+  (its BP1 needs a^L only, ``reference.losses.output_error``).  A network without
+  biases adds none; the L2 term is added to the gradients at the end.
 * Elementwise steps write into arrays this module owns (``out=``, ``*=``),
   never into a caller's array, and a^l, sigma'(z^l) for all layers live in one
   allocation per call, so large batches do not pay a page fault per 4 KiB.
@@ -29,6 +33,8 @@ from typing import List, Tuple
 
 import numpy as np
 
+from reference.activations import hidden_function
+from reference.losses import add_l2, output_activation, output_error
 from reference.network import Network, Params
 
 __all__ = ["BLOCK", "feedforward", "bp1_output_error", "bp2_hidden_error",
@@ -55,14 +61,27 @@ def _layer_activation(Wa: np.ndarray, b: np.ndarray, a: np.ndarray, e: np.ndarra
     np.fmax(e, 0.0, out=e)
 
 
+def _other_activation(net: Network, l: int, Wa: np.ndarray, b: np.ndarray, a: np.ndarray) -> None:
+    """a = f(z) and Wa = f'(z) for z = Wa + b at a layer that is not sigmoid; a = softmax(z) at a softmax output."""
+    np.add(Wa, b[:, np.newaxis], out=Wa)                     # z
+    if l == net.L:
+        a[...] = output_activation(net, Wa)
+        Wa.fill(1.0)                                         # unused: BP1 of a softmax output needs a^L only
+        return
+    f, f_prime = hidden_function(net.hidden, net.slope)
+    a[...] = f(Wa)
+    Wa[...] = f_prime(Wa)
+
+
 def feedforward(net: Network, params: Params, X: np.ndarray) -> Tuple[List[np.ndarray], List[np.ndarray]]:
-    """activations[l] = a^l (l = 0..L, a^0 = X) and sigma_primes[l-1] = sigma'(z^l) (l = 1..L).
+    """activations[l] = a^l (l = 0..L, a^0 = X) and sigma_primes[l-1] = f'(z^l) (l = 1..L).
 
     z^l = W^l a^{l-1} + b^l, each (n_l, N), gives a^l = sigma(z^l) and
-    sigma'(z^l) = sigma(z^l) sigma(-z^l) = e^{-z^l} (a^l)^2; for an identity
-    output a^L = z^L and sigma'(z^L) = 1.  All a^l and sigma'(z^l) share one
-    new allocation; the elementwise work runs in row blocks of about ``BLOCK``
-    entries.
+    sigma'(z^l) = sigma(z^l) sigma(-z^l) = e^{-z^l} (a^l)^2 at a sigmoid layer;
+    for an identity output a^L = z^L and sigma'(z^L) = 1; other hidden
+    activations give f(z^l), f'(z^l); a softmax output gives a^L and ones (unused).
+    All a^l and f'(z^l) share one new allocation; the sigmoid's elementwise work
+    runs in row blocks of about ``BLOCK`` entries.
     """
     N = X.shape[1]
     work = np.empty(2 * sum(net.layer_sizes[1:]) * N)
@@ -71,12 +90,15 @@ def feedforward(net: Network, params: Params, X: np.ndarray) -> Tuple[List[np.nd
     with np.errstate(over="ignore", invalid="ignore"):
         for l, (W, b) in enumerate(params, start=1):
             n_l = W.shape[0]
+            b = b if net.bias else np.zeros(n_l)
             Wa = np.matmul(W, activations[-1], out=work[start:start + n_l * N].reshape(n_l, N))
             a = work[start + n_l * N:start + 2 * n_l * N].reshape(n_l, N)
             start += 2 * n_l * N
             if l == net.L and net.output == "identity":
                 np.add(Wa, b[:, np.newaxis], out=a)          # a^L = z^L
                 Wa.fill(1.0)                                  # sigma'(z^L) = 1
+            elif (l == net.L and net.output == "softmax") or (l < net.L and net.hidden != "sigmoid"):
+                _other_activation(net, l, Wa, b, a)
             elif n_l * N <= BLOCK:
                 _layer_activation(Wa, b, a, Wa)
             else:
@@ -88,8 +110,14 @@ def feedforward(net: Network, params: Params, X: np.ndarray) -> Tuple[List[np.nd
     return activations, sigma_primes
 
 
-def bp1_output_error(a_L: np.ndarray, Y: np.ndarray, sigma_prime_L: np.ndarray) -> np.ndarray:
-    """BP1: delta^L = (a^L - y) * sigma'(z^L), all columns at once.  Shapes (n_L, N)."""
+def bp1_output_error(net: Network, a_L: np.ndarray, Y: np.ndarray, sigma_prime_L: np.ndarray) -> np.ndarray:
+    """BP1: delta^L = J(z^L)^T dC_x/da^L, all columns at once.  Shapes (n_L, N).
+
+    For the squared error at a sigmoid or identity output, (a^L - y) * sigma'(z^L);
+    the other cases as ``reference.losses.output_error`` (a^L - y for the cross-entropies).
+    """
+    if net.loss != "half_sse" or net.output == "softmax":
+        return output_error(net, None, a_L, Y)
     delta = np.subtract(a_L, Y)
     delta *= sigma_prime_L
     return delta
@@ -126,10 +154,11 @@ def gradients_unchecked(net: Network, params: Params, X: np.ndarray, Y: np.ndarr
     """[(dC/dW^l, dC/db^l) for l = 1..L] on validated float64 arrays."""
     activations, sigma_primes = feedforward(net, params, X)
     L = net.L
-    delta = bp1_output_error(activations[L], Y, sigma_primes[L - 1])
+    delta = bp1_output_error(net, activations[L], Y, sigma_primes[L - 1])
     nabla = [None] * L
     for l in range(L, 0, -1):
         if l < L:
             delta = bp2_hidden_error(params[l][0], delta, sigma_primes[l - 1])
-        nabla[l - 1] = (bp4_weight_gradient(delta, activations[l - 1]), bp3_bias_gradient(delta))
-    return nabla
+        nabla_b = bp3_bias_gradient(delta) if net.bias else np.zeros(net.n(l))
+        nabla[l - 1] = (bp4_weight_gradient(delta, activations[l - 1]), nabla_b)
+    return add_l2(net, params, nabla)

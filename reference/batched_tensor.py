@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from reference.batched_matrix import feedforward
+from reference.losses import add_l2
 from reference.network import Network, Params
 
 __all__ = ["as_stack", "bp1_output_error", "bp2_hidden_error", "bp3_bias_gradient",
@@ -34,9 +35,20 @@ def as_stack(M: np.ndarray) -> np.ndarray:
     return (M.T)[:, :, np.newaxis]
 
 
-def bp1_output_error(a_L: np.ndarray, y: np.ndarray, sigma_prime_L: np.ndarray) -> np.ndarray:
-    """BP1 on stacks: delta^L_i = (a^L_i - y_i) (.) sigma'(z^L_i).  (N, n_L, 1)."""
+def bp1_output_error(net: Network, a_L: np.ndarray, y: np.ndarray, sigma_prime_L: np.ndarray) -> np.ndarray:
+    """BP1 on stacks: delta^L_i = J(z^L_i)^T dC/da^L_i.  (N, n_L, 1).
+
+    (a^L_i - y_i) (.) sigma'(z^L_i) for the squared error at a sigmoid or identity output;
+    J^T (a - y) = a (.) ((a - y) - a^T (a - y)) at a softmax output; a - y for the binary
+    cross-entropy and a sum_j y_j - y for the categorical one.
+    """
+    if net.loss == "binary_cross_entropy":
+        return a_L - y
+    if net.loss == "categorical_cross_entropy":
+        return a_L * y.sum(axis=1, keepdims=True) - y
     delta = a_L - y
+    if net.output == "softmax":
+        return a_L * (delta - (a_L * delta).sum(axis=1, keepdims=True))
     delta *= sigma_prime_L
     return delta
 
@@ -76,10 +88,11 @@ def gradients_unchecked(net: Network, params: Params, X: np.ndarray, Y: np.ndarr
     L = net.L
     activations = [as_stack(a) for a in activations]
     sigma_primes = [as_stack(s) for s in sigma_primes]
-    delta = bp1_output_error(activations[L], as_stack(Y), sigma_primes[L - 1])
+    delta = bp1_output_error(net, activations[L], as_stack(Y), sigma_primes[L - 1])
     nabla = [None] * L
     for l in range(L, 0, -1):
         if l < L:
             delta = bp2_hidden_error(params[l][0], delta, sigma_primes[l - 1])
-        nabla[l - 1] = (bp4_weight_gradient(delta, activations[l - 1]), bp3_bias_gradient(delta))
-    return nabla
+        nabla_b = bp3_bias_gradient(delta) if net.bias else np.zeros(net.n(l))
+        nabla[l - 1] = (bp4_weight_gradient(delta, activations[l - 1]), nabla_b)
+    return add_l2(net, params, nabla)

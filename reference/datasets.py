@@ -11,6 +11,8 @@ those are translated here, once).  Random data sets take ``rng``, a
                                first document: the truth tables                       X (2, 4)
     sin_regression(rng=...)    first document: y = sin(pi x1) x2, X ~ U[0, 1)^2       X (2, 8)
     circle_boundary(rng=...)   first document: y = [x1^2 + x2^2 > 0.5], X ~ U[0, 1)^2 X (2, 8)
+    digits_like(n, rng=...)    MNIST's shape (28 x 28 pixels in [0, 1], 10 classes, one-hot
+                               labels), drawn from 10 stroke templates         X (784, n), Y (10, n)
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import numpy as np
 from reference.network import as_generator
 
 __all__ = ["toy", "make_circles", "truth_table", "xnor", "logical_or", "logical_and",
-           "sin_regression", "sin_target", "circle_boundary", "circle_label", "GATES"]
+           "sin_regression", "sin_target", "circle_boundary", "circle_label", "GATES", "digits_like", "IMAGE_SIDE"]
 
 Data = Tuple[np.ndarray, np.ndarray]
 RNG = Union[np.random.Generator, int]
@@ -144,3 +146,37 @@ def circle_boundary(n_samples: int = 8, *, rng: RNG) -> Data:
     n = _positive_int("n_samples", n_samples)
     X = as_generator(rng).random((2, n))
     return X, circle_label(X)
+
+
+#: Side of the square images of ``digits_like`` (MNIST's 28 x 28 = 784 inputs).
+IMAGE_SIDE = 28
+
+
+def _templates(rng: np.random.Generator, classes: int) -> np.ndarray:
+    """One 28 x 28 template per class: three strokes of Gaussian ink between random points, in [0, 1]."""
+    grid = np.stack(np.meshgrid(np.arange(IMAGE_SIDE), np.arange(IMAGE_SIDE), indexing="ij"), axis=-1)
+    out = np.zeros((classes, IMAGE_SIDE, IMAGE_SIDE))
+    for c in range(classes):
+        for start, end in rng.uniform(5, IMAGE_SIDE - 5, (3, 2, 2)):
+            for t in np.linspace(0.0, 1.0, 12):
+                centre = (1 - t) * start + t * end
+                out[c] = np.maximum(out[c], np.exp(-np.sum((grid - centre) ** 2, axis=-1) / 4.0))
+    return out
+
+
+def digits_like(n_samples: int = 1000, *, rng: RNG, classes: int = 10, noise: float = 0.5) -> Data:
+    """A data set of MNIST's shape: X (784, n) pixels in [0, 1], Y (10, n) one-hot labels.
+
+    The classes are 10 templates of three ink strokes each (drawn from ``rng``, so a seed fixes the
+    task); a sample is its class's template moved by up to 2 pixels each way, with every pixel
+    perturbed by Normal(0, ``noise``) and clipped to [0, 1].  Labels are drawn uniformly.  Not the
+    real digits: the same shapes and scales, reproducible without a download.
+    """
+    n = _positive_int("n_samples", n_samples)
+    gen = as_generator(rng)
+    templates = _templates(gen, classes)
+    labels = gen.integers(0, classes, n)
+    shifts = gen.integers(-2, 3, (n, 2))
+    images = np.stack([np.roll(templates[c], tuple(s), axis=(0, 1)) for c, s in zip(labels, shifts)])
+    images = np.clip(images + noise * gen.standard_normal(images.shape), 0.0, 1.0)
+    return images.reshape(n, -1).T.copy(), np.eye(classes)[:, labels]

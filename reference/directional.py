@@ -50,6 +50,14 @@ Error model for one direction, the tolerance on |R - w . g|:
 
     tol = SAFETY (truncation + rounding) + dot + gradient (+ O(u) terms for d != h v),  SAFETY = 2.
 
+Kinks.  Where the loss has kinks (relu, leaky_relu: a hidden z^l_j = 0), a difference whose
+points lie on both sides of one estimates neither one-sided slope.  With ``signature``
+(``reference.finite_differences.kink_signature``: the signs of every hidden z) the four points
+of a direction are compared with theta; when one differs, the step is halved (down to
+h0 / STEP_RANGE) until none does; a direction that still crosses (a z that is exactly 0 at
+theta and moves along v) is dropped and another drawn in its place, 2 n_directions
+directions at most in all.  ``DirectionalResult.shortened`` and ``.dropped`` count them.
+
 Step.  The first direction uses h0 = u_C^(1/5) (6.4e-4 for a float64 loss, 0.036
 for float32) along the unit vector v, or ``step``.  Each later direction uses
 the step that balances the last direction's two terms (truncation ~ h^2,
@@ -102,6 +110,8 @@ class DirectionalResult:
 
     directions: List[DirectionResult]
     n_params: int = field(default=0)
+    shortened: int = 0       # directions whose step was halved to stay clear of a kink
+    dropped: int = 0         # directions that crossed a kink at every step, left out
 
     @property
     def passed(self) -> bool:
@@ -132,8 +142,11 @@ def random_direction(P: int, rng) -> np.ndarray:
 class _Check:
     """What every direction of one check shares: theta, g, the bounds that do not depend on v."""
 
-    def __init__(self, f, theta, grad, loss_error, u_C, grad_error):
+    def __init__(self, f, theta, grad, loss_error, u_C, grad_error, signature=None):
         self.f, self.theta, self.grad = f, theta, grad
+        self.signature = signature
+        self.at_theta = None if signature is None else signature(theta)
+        self.crossed = False
         self.loss_error, self.u_C = loss_error, u_C
         P = theta.size
         abs_theta, abs_g = np.abs(theta), np.abs(grad)
@@ -159,10 +172,13 @@ class _Check:
         np.add(self.theta, step_v, out=t) if sign > 0 else np.subtract(self.theta, step_v, out=t)
         d_dot_g = float(np.subtract(t, self.theta, out=self.displacement) @ self.grad)
         t.flags.writeable = False
+        if self.signature is not None and not np.array_equal(self.signature(t.view()), self.at_theta):
+            self.crossed = True
         return float(self.f(t.view())), d_dot_g
 
     def direction(self, v: np.ndarray, h: float) -> DirectionResult:
-        """R, w . g and the tolerance for direction v with step h (4 evaluations of f)."""
+        """R, w . g and the tolerance for direction v with step h (4 evaluations of f); sets ``crossed``."""
+        self.crossed = False
         hv = h * v
         c_pp, s_pp = self.value_and_slope(hv, +1.0)
         c_mm, s_mm = self.value_and_slope(hv, -1.0)
@@ -198,9 +214,19 @@ def _next_step(d: DirectionResult, h0: float) -> float:
     return float(min(max(h0, MAX_STEP), max(h0 / STEP_RANGE, h)))
 
 
+def _kink_free(check: "_Check", v: np.ndarray, h: float, h0: float):
+    """(DirectionResult, halvings) along v: h halved until no point crosses a kink, or None when none is found."""
+    d, halvings = check.direction(v, h), 0
+    while check.crossed and h / 2.0 >= h0 / STEP_RANGE:
+        h, halvings = h / 2.0, halvings + 1
+        d = check.direction(v, h)
+    return (None if check.crossed else d), halvings
+
+
 def directional_check(f: Callable[[np.ndarray], float], theta, grad, *, rng, n_directions: int = 4,
                       loss_dtype=np.float64, grad_error: Optional[np.ndarray] = None,
-                      step: Optional[float] = None, loss_error: Optional[float] = None) -> DirectionalResult:
+                      step: Optional[float] = None, loss_error: Optional[float] = None,
+                      signature: Optional[Callable[[np.ndarray], np.ndarray]] = None) -> DirectionalResult:
     """Check ``grad`` against the loss ``f`` along ``n_directions`` random directions.
 
     ``theta`` and ``grad`` are flat vectors of length P (``reference.params.flatten``
@@ -213,7 +239,8 @@ def directional_check(f: Callable[[np.ndarray], float], theta, grad, *, rng, n_d
     claimed gradient's rounding error; ``step`` the first step h along the unit
     direction (default u_C^(1/5)).  ``f`` receives a read-only array that is
     reused for the next point, so it must not keep it.  Costs 4 n_directions
-    evaluations of ``f``.
+    evaluations of ``f``.  ``signature`` (theta -> array) marks kinks of the loss: see the
+    module docstring (directions are shortened or dropped, and counted).
     """
     theta = np.array(theta, dtype=np.float64)
     grad = np.asarray(grad, dtype=np.float64)
@@ -232,10 +259,14 @@ def directional_check(f: Callable[[np.ndarray], float], theta, grad, *, rng, n_d
     gen = as_generator(rng)
     u_C = float(np.finfo(np.dtype(loss_dtype)).eps) / 2.0
     h0 = float(step) if step is not None else u_C ** 0.2
-    check = _Check(f, theta, grad, loss_error, u_C, grad_error)
-    h, results = h0, []
-    for _ in range(int(n_directions)):
-        d = check.direction(random_direction(theta.size, gen), h)
+    check = _Check(f, theta, grad, loss_error, u_C, grad_error, signature)
+    h, results, shortened, dropped = h0, [], 0, 0
+    while len(results) < int(n_directions) and len(results) + dropped < 2 * int(n_directions):
+        d, halvings = _kink_free(check, random_direction(theta.size, gen), h, h0)
+        if d is None:
+            dropped += 1
+            continue
+        shortened += halvings > 0
         results.append(d)
         h = _next_step(d, h0)
-    return DirectionalResult(results, int(theta.size))
+    return DirectionalResult(results, int(theta.size), shortened, dropped)

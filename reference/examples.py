@@ -20,6 +20,10 @@ Command line (progress is shown with ``--verbose``):
     python -m reference.examples --list
     python -m reference.examples [--formulation per_sample] [--slow] [--verbose] [ID ...]
 
+Beyond the documents, ``reference.model_examples.MODEL_CHECKS`` (``--models``; not part of the
+conformance run's documents family): models.digits_relu_softmax, a [784, 64, 10] relu + softmax +
+cross-entropy network trained on MNIST's shape.
+
 Check ids
 ---------
 doc1.xnor_221, doc1.xnor_2431          XNOR, eta 1.0, 10,000 epochs: 100% accuracy (seed rule)
@@ -47,10 +51,11 @@ from reference.documents.last import gradient_check_error, gradient_checking
 from reference.documents.printed import (CIRCLE_BOUNDARY, SIN_REGRESSION, TRUTH_TABLE_RUNS,
                                          XNOR_2431_LOSSES)
 from reference.gradients import FORMULATIONS
+from reference.model_examples import MODEL_CHECKS
 from reference.network import Network
 from reference.training import GradFn, StepFn
 
-__all__ = ["CHECKS", "check_ids", "run_check", "run_checks", "gradient_checking",
+__all__ = ["CHECKS", "MODEL_CHECKS", "check_ids", "run_check", "run_checks", "gradient_checking",
            "gradient_check_error", "CheckResult", "DocumentCheck", "main"]
 
 _DOC1, _FORUM, _DOC3 = "first document", "forum question", "last document"
@@ -171,21 +176,23 @@ def check_ids(*, include_slow: bool = True, uses: Optional[str] = None) -> List[
 
 def run_check(check_id: str, grad_fn: Optional[GradFn] = None, step_fn: Optional[StepFn] = None,
               **options) -> CheckResult:
-    """Run one check (``CHECKS[check_id].run``)."""
-    if check_id not in CHECKS:
-        raise ValueError(f"unknown check id {check_id!r}; known: {', '.join(CHECKS)}")
-    return CHECKS[check_id].run(grad_fn, step_fn, **options)
+    """Run one check (``CHECKS[check_id].run``, or an example beyond the documents of ``MODEL_CHECKS``)."""
+    every = {**CHECKS, **MODEL_CHECKS}
+    if check_id not in every:
+        raise ValueError(f"unknown check id {check_id!r}; known: {', '.join(every)}")
+    return every[check_id].run(grad_fn, step_fn, **options)
 
 
 def run_checks(ids: Optional[Sequence[str]] = None, *, include_slow: bool = False,
                formulation: Optional[str] = None, verbose: bool = False) -> List[CheckResult]:
     """Run several checks on the reference (one ``formulation`` for all, or each check's default)."""
     results = []
+    every = {**CHECKS, **MODEL_CHECKS}
     for cid in ids or check_ids(include_slow=include_slow):
         options: Dict = {}
-        if CHECKS[cid].uses == "gradient" and formulation is not None:
+        if every[cid].uses == "gradient" and formulation is not None:
             options["formulation"] = formulation
-        if verbose and CHECKS[cid].trains:
+        if verbose and every[cid].trains:
             options["verbose"] = True
         results.append(run_check(cid, **options))
     return results
@@ -201,21 +208,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--slow", action="store_true", help="include the slow (60,000-epoch) checks")
     parser.add_argument("--verbose", action="store_true", help="print training progress (epoch, loss)")
     parser.add_argument("--list", action="store_true", help="list the check ids and exit")
+    parser.add_argument("--models", action="store_true",
+                        help="the examples beyond the documents instead (relu, softmax, cross-entropy)")
     args = parser.parse_args(argv)
+    table = MODEL_CHECKS if args.models else CHECKS
     if args.list:
-        for cid, c in CHECKS.items():
+        for cid, c in table.items():
             print(f"{cid:40s} {'slow ' if c.slow else ''}{c.document}: {c.quote[:70]}")
         return 0
-    unknown = [i for i in args.ids if i not in CHECKS]
+    unknown = [i for i in args.ids if i not in CHECKS and i not in MODEL_CHECKS]
     if unknown:
         parser.error(f"unknown check ids {unknown}; see --list")
+    default = list(MODEL_CHECKS) if args.models else check_ids(include_slow=args.slow)
     failed = 0
-    for cid in args.ids or check_ids(include_slow=args.slow):
+    for cid in args.ids or default:
         start = time.perf_counter()
         result = run_checks([cid], formulation=args.formulation, verbose=args.verbose)[0]
         print(f"{result}\n    ({time.perf_counter() - start:.2f} s)", flush=True)
         failed += not result.passed
-    print(f"{failed} of {len(args.ids or check_ids(include_slow=args.slow))} checks failed")
+    print(f"{failed} of {len(args.ids or default)} checks failed")
     return 1 if failed else 0
 
 

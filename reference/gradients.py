@@ -20,7 +20,7 @@ FORMULATIONS = MappingProxyType({
 
 
 def gradients(net: Network, params: Params, X, Y, formulation: str = "batched_matrix") -> Params:
-    """[(dC/dW^l, dC/db^l) for l = 1..L] of C = (1/N) sum_i 1/2 ||a^L_i - y_i||^2.
+    """[(dC/dW^l, dC/db^l) for l = 1..L] of the network's loss C (1/2 ||a^L - y||^2 averaged by default).
 
     Same structure as ``params``: dC/dW^l has shape (n_l, n_{l-1}), dC/db^l (n_l,).
     X is (n_0, N), Y is (n_L, N).  Inputs are validated and never modified.

@@ -2,14 +2,16 @@
 
 For the chain x -> a^1 -> ... -> a^L with scalars w^l, b^l:
 
-    z^l = w^l a^{l-1} + b^l,   a^l = sigma(z^l)
-    BP1  delta^L = (a^L - y) sigma'(z^L)
-    BP2  delta^l = w^{l+1} delta^{l+1} sigma'(z^l)
-    BP3  dC/db^l = delta^l
-    BP4  dC/dw^l = a^{l-1} delta^l
+    z^l = w^l a^{l-1} + b^l,   a^l = f(z^l)    (sigma by default; no b^l without biases)
+    BP1  delta^L = (a^L - y) sigma'(z^L)        (a^L - y at an identity output, and for the
+                                                 binary cross-entropy at a sigmoid output)
+    BP2  delta^l = w^{l+1} delta^{l+1} f'(z^l)
+    BP3  dC/db^l = delta^l                      (+ lambda b^l with an L2 term on the biases)
+    BP4  dC/dw^l = a^{l-1} delta^l              (+ lambda w^l with an L2 term)
 
 Everything is a plain Python float.  Networks wider than one neuron in any layer
-are refused: this formulation covers width-1 chains only.
+are refused: this formulation covers width-1 chains only (so no softmax output,
+which needs two units).
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from typing import List, Tuple
 
 import numpy as np
 
-from reference.activations import scalar_sigmoid, scalar_sigmoid_prime
+from reference.activations import scalar_function, scalar_sigmoid, scalar_sigmoid_prime
+from reference.losses import add_l2
 from reference.network import Network, Params
 
 __all__ = ["check_chain", "chain_forward", "bp1_output_error", "bp2_hidden_error",
@@ -34,24 +37,30 @@ def check_chain(net: Network) -> None:
 
 
 def _act(net: Network, l: int, z: float) -> float:
-    return z if (l == net.L and net.output == "identity") else scalar_sigmoid(z)
+    if l < net.L:
+        return scalar_function(net.hidden, net.slope)[0](z)
+    return z if net.output == "identity" else scalar_sigmoid(z)
 
 
 def _act_prime(net: Network, l: int, z: float) -> float:
-    return 1.0 if (l == net.L and net.output == "identity") else scalar_sigmoid_prime(z)
+    if l < net.L:
+        return scalar_function(net.hidden, net.slope)[1](z)
+    return 1.0 if net.output == "identity" else scalar_sigmoid_prime(z)
 
 
 def chain_forward(net: Network, w: List[float], b: List[float], x: float) -> Tuple[list, list]:
     """z[l] = z^l and a[l] = a^l for l = 1..L (z[0] is None, a[0] = x); w[l], b[l] as floats."""
     z, a = [None], [x]
     for l in range(1, net.L + 1):
-        z.append(w[l] * a[l - 1] + b[l])
+        z.append(w[l] * a[l - 1] + b[l] if net.bias else w[l] * a[l - 1])
         a.append(_act(net, l, z[l]))
     return z, a
 
 
 def bp1_output_error(net: Network, z_L: float, a_L: float, y: float) -> float:
-    """BP1: delta^L = (a^L - y) sigma'(z^L)."""
+    """BP1: delta^L = (a^L - y) sigma'(z^L), or a^L - y for the binary cross-entropy."""
+    if net.loss == "binary_cross_entropy":
+        return a_L - y
     return (a_L - y) * _act_prime(net, net.L, z_L)
 
 
@@ -95,4 +104,5 @@ def gradients_unchecked(net: Network, params: Params, X: np.ndarray, Y: np.ndarr
         for l in range(1, L + 1):
             gw[l] += dw[l]
             gb[l] += db[l]
-    return [(np.array([[gw[l] / N]]), np.array([gb[l] / N])) for l in range(1, L + 1)]
+    return add_l2(net, params, [(np.array([[gw[l] / N]]), np.array([gb[l] / N if net.bias else 0.0]))
+                                for l in range(1, L + 1)])

@@ -8,6 +8,22 @@ y_j, weight w^l_jk and bias b^l_j, exactly as the reference computes it:
     C_x = 1/2 ||a^L - y||^2                      (one sample)
     C   = (1/N) sum_i C_{x_i}                     (the batch: the reference's loss)
 
+and likewise for the other declarations of ``reference.Network``: hidden activations
+tanh(t) (``sympy.tanh``), relu(t) = Piecewise((t, t > 0), (0, True)), leaky_relu(t) =
+Piecewise((t, t > 0), (slope t, True)) and the identity; a softmax output
+a_j = exp(z_j) / sum_k exp(z_k); the cross-entropies written from the logits z^L, the
+same functions in the form that stays exact at any precision,
+
+    binary       C_x = sum_j [y_j log(1 + exp(-z_j)) + (1 - y_j) log(1 + exp(z_j))]
+                     = -sum_j [y_j log a_j + (1 - y_j) log(1 - a_j)]      (a = sigma(z))
+    categorical  C_x = sum_j y_j (log sum_k exp(z_k) - z_j) = -sum_j y_j log a_j   (a = softmax(z))
+
+an L2 term lambda/2 sum ||W^l||^2 (and ||b^l||^2 with ``l2_bias``) added to every C_x (so
+that their mean carries it once), lambda and the slope as the exact rationals of their
+float64 values; without biases z^l = W^l a^{l-1} (the b^l symbols remain, with derivative 0).
+The kink convention follows from Piecewise's strict inequality: SymPy differentiates
+relu into Piecewise((1, t > 0), (0, True)), so relu'(0) = 0 (and leaky_relu'(0) = slope).
+
 Every dC_x/dtheta is ``sympy.diff`` of C_x: SymPy applies the chain rule through the
 nested expression, including d sigma/dz, which it derives from 1 / (1 + exp(-z)) itself.
 Nothing of BP1-BP4 (no delta, no transpose) is written here; ``tests/test_symbolic_bp_equations.py``
@@ -33,25 +49,22 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import mpmath
 import numpy as np
 import sympy
 
 from reference.network import Network, Params
+from reference.symbolic_models import _select, cross_entropy, exact, hidden_activation, l2_term, output_layer, sigma
 from reference.validation import check_data, check_params
 
-__all__ = ["SymbolicNetwork", "Derivation", "sigma", "symbolic_network", "symbolic_forward",
-           "per_sample_loss", "differentiate", "share_subexpressions", "derive", "derivation",
+__all__ = ["SymbolicNetwork", "Derivation", "sigma", "exact", "hidden_activation", "output_layer",
+           "symbolic_network", "symbolic_forward", "symbolic_forward_with_logits", "per_sample_loss", "l2_term",
+           "sample_objective", "differentiate", "share_subexpressions", "derive", "derivation",
            "evaluate", "symbolic_gradients", "symbolic_gradients_float64", "unflatten_objects"]
 
 Activation = Callable[[sympy.Expr], sympy.Expr]
-
-
-def sigma(t: sympy.Expr) -> sympy.Expr:
-    """The logistic sigmoid written out, sigma(t) = 1 / (1 + exp(-t)), for SymPy to differentiate."""
-    return 1 / (1 + sympy.exp(-t))
 
 
 @dataclass(frozen=True)
@@ -90,24 +103,55 @@ def symbolic_network(net: Network) -> SymbolicNetwork:
     return SymbolicNetwork(net, x, y, W, b)
 
 
-def symbolic_forward(sn: SymbolicNetwork, a_prev: sympy.Matrix, first: int = 1,
-                     activation: Activation = sigma) -> List[sympy.Matrix]:
-    """[a^{first-1}, a^first, ..., a^L] from a^{first-1} = ``a_prev``: z^l = W^l a^{l-1} + b^l, a^l = sigma(z^l).
+def symbolic_forward_with_logits(sn: SymbolicNetwork, a_prev: sympy.Matrix, first: int = 1,
+                                 activation: Optional[Activation] = None):
+    """(z^L, [a^{first-1}, ..., a^L]) from a^{first-1} = ``a_prev``: z^l = W^l a^{l-1} + b^l, a^l = f(z^l).
 
-    The output layer is the identity when ``net.output == "identity"``; ``activation`` is
-    the hidden (and sigmoid-output) activation, sigma by default.
+    ``activation`` is the hidden activation (the network's by default); the output layer
+    is the network's output activation (the sigmoid one when ``activation`` is given
+    and the output is sigmoid, as the BP proofs with an undefined f need).
     """
     net, activations = sn.net, [a_prev]
+    f = activation or hidden_activation(net)
+    z = None
     for l in range(first, net.L + 1):
-        z = sn.W[l - 1] * activations[-1] + sn.b[l - 1]
-        activations.append(z if (l == net.L and net.output == "identity") else z.applyfunc(activation))
-    return activations
+        z = sn.W[l - 1] * activations[-1]
+        if net.bias:
+            z = z + sn.b[l - 1]
+        if l < net.L:
+            activations.append(z.applyfunc(f))
+        elif net.output == "sigmoid" and activation is not None:
+            activations.append(z.applyfunc(activation))
+        else:
+            activations.append(output_layer(net, z))
+    return z, activations
 
 
-def per_sample_loss(sn: SymbolicNetwork, a_L: sympy.Matrix) -> sympy.Expr:
-    """C_x = 1/2 ||a^L - y||^2 = 1/2 sum_j (a^L_j - y_j)^2 for one sample."""
-    return sympy.Rational(1, 2) * sum(((a_L[j] - sn.y[j]) ** 2 for j in range(sn.net.n(sn.net.L))),
-                                      sympy.S.Zero)
+def symbolic_forward(sn: SymbolicNetwork, a_prev: sympy.Matrix, first: int = 1,
+                     activation: Optional[Activation] = None) -> List[sympy.Matrix]:
+    """[a^{first-1}, a^first, ..., a^L] from a^{first-1} = ``a_prev``: z^l = W^l a^{l-1} + b^l, a^l = f(z^l).
+
+    The output layer is the network's output activation; ``activation`` replaces the
+    hidden (and a sigmoid output's) activation, the network's own by default.
+    """
+    return symbolic_forward_with_logits(sn, a_prev, first, activation)[1]
+
+
+def per_sample_loss(sn: SymbolicNetwork, a_L: sympy.Matrix, z_L: Optional[sympy.Matrix] = None) -> sympy.Expr:
+    """C_x for one sample: 1/2 ||a^L - y||^2 = 1/2 sum_j (a^L_j - y_j)^2 by default.
+
+    The cross-entropies are written from the logits ``z_L`` (module docstring).
+    """
+    net, y = sn.net, sn.y
+    if net.loss != "half_sse":
+        return cross_entropy(net, y, z_L)
+    return sympy.Rational(1, 2) * sum(((a_L[j] - y[j]) ** 2 for j in range(net.n(net.L))), sympy.S.Zero)
+
+
+def sample_objective(sn: SymbolicNetwork, a_prev: sympy.Matrix, first: int = 1) -> sympy.Expr:
+    """C_x + the L2 term, through layers first..L from a^{first-1} = ``a_prev``."""
+    z_L, activations = symbolic_forward_with_logits(sn, a_prev, first)
+    return per_sample_loss(sn, activations[-1], z_L) + l2_term(sn)
 
 
 @dataclass(frozen=True)
@@ -145,7 +189,7 @@ class Derivation:
     @functools.cached_property
     def float64_program(self) -> Callable:
         """The program with NumPy float64 arithmetic, vectorised over samples."""
-        return self.compile("numpy")
+        return self.compile([{"select": _select}, "numpy"])
 
 
 def differentiate(net: Network, *, hold_lower_layers: bool = True):
@@ -166,12 +210,12 @@ def differentiate(net: Network, *, hold_lower_layers: bool = True):
     forward_assignments: list = []
     gradients: list = []
     for l in range(1, L + 1):
-        C_x = per_sample_loss(sn, symbolic_forward(sn, start(l - 1), first(l))[-1])
+        C_x = sample_objective(sn, start(l - 1), first(l))
         gradients += [sympy.diff(C_x, theta) for theta in sn.theta(l)]
         if hold_lower_layers and l < L:
             a_l = symbolic_forward(sn, sn.alpha(l - 1), l)[1]
             forward_assignments += list(zip(sn.alpha(l), a_l))
-    C_x = per_sample_loss(sn, symbolic_forward(sn, start(L - 1), first(L))[-1])
+    C_x = sample_objective(sn, start(L - 1), first(L))
     return sn, forward_assignments, [C_x] + gradients
 
 
@@ -260,6 +304,8 @@ def symbolic_gradients_float64(net: Network, params: Params, X, Y):
     """(C, [(dC/dW^l, dC/db^l)]) from the same derived program in NumPy float64 (fast, not exact).
 
     All N samples are evaluated at once (x_k, y_j are rows of X, Y) and averaged.
+    (theta is passed as arrays of N equal values, so that every condition of a relu's
+    Piecewise is an array, as ``numpy.select`` requires.)
     Not a ground truth: SymPy's expressions hold powers of exp(-z) such as (1 + exp(-z))^2,
     which overflow in float64 for z below about -354: from there the result silently loses
     its relative accuracy (a tiny nonzero derivative can come out as 0), and below about
@@ -269,7 +315,7 @@ def symbolic_gradients_float64(net: Network, params: Params, X, Y):
     N = X.shape[1]
     program = derivation(net).float64_program
     with np.errstate(all="ignore"):
-        values = program(list(X), list(Y), _theta_values(params))
+        values = program(list(X), list(Y), [np.full(N, v) for v in _theta_values(params)])
     means = [float(np.mean(np.broadcast_to(np.asarray(v, dtype=np.float64), (N,)))) for v in values]
     flat = unflatten_objects(net, means[1:])
     return means[0], [(dW.astype(np.float64), db.astype(np.float64)) for dW, db in flat]

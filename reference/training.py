@@ -171,7 +171,7 @@ def sgd(net: Network, params: Params, X, Y, *, eta: float, epochs: int,
     starts = list(range(0, N, m))
     gen = None if rng is None else as_generator(rng)
     if verbose and progress is None:
-        progress = print_progress(print_every or max(1, epochs // 10), n_L=net.n(net.L))
+        progress = print_progress(print_every or max(1, epochs // 10), n_L=net.n(net.L) if net.loss == "half_sse" else None)
     losses = np.empty(int(epochs) * len(starts))
     k = 0
     for epoch in range(1, int(epochs) + 1):

@@ -8,7 +8,9 @@
 One JSON file per vector (``conformance/vectors/<id>.json``) holding the network, the
 convention, X, Y and the parameters as float64 values (shortest round-trip decimal
 strings, i.e. Python ``repr``: every correctly rounded parser gets the exact double back),
-and the loss C = (1/N) sum_i 1/2 ||a^L_i - y_i||^2 and every dC/dW^l, dC/db^l as decimal
+and the loss C = (1/N) sum_i 1/2 ||a^L_i - y_i||^2 (or the network's own loss: its hidden and
+output activations, loss, L2 term and biases are written in "network" where they are not the
+documents') and every dC/dW^l, dC/db^l as decimal
 strings with ``DIGITS`` = 40 significant digits.  Those digits come from
 ``reference.symbolic.symbolic_gradients`` at ``DPS`` = 60 digits and are written only
 if an evaluation at ``DPS + 40`` digits rounds to the same 40 digits (correctly rounded
@@ -32,7 +34,8 @@ from reference.network import Network, Params
 from reference.symbolic import symbolic_gradients
 from reference.vectors_catalogue import AUTOMATIC_TAGS, CATALOGUE, VectorSpec, observed_tags
 
-__all__ = ["DIGITS", "DPS", "CONVENTION", "Vector", "vectors_dir", "exact_decimal", "vector_record",
+__all__ = ["DIGITS", "DPS", "CONVENTION", "Vector", "vectors_dir", "convention_of", "network_record",
+           "exact_decimal", "vector_record",
            "point_record", "dumps", "generate", "load_vectors", "main"]
 
 FORMAT = "backprop-conformance/vector/1"
@@ -48,6 +51,38 @@ CONVENTION = {
     "float64": "X, Y, params: shortest round-trip decimal strings (Python repr) of float64 values",
     "exact": "loss, gradients: exact value at the float64 point, correctly rounded to 40 significant digits",
 }
+
+
+#: Network fields written into a record only where they differ from the documents' network.
+MODEL_DEFAULTS = {"hidden": "sigmoid", "loss": "half_sse", "l2": 0.0, "l2_bias": False, "bias": True}
+
+
+def convention_of(net: Network) -> Dict:
+    """The record's convention block: ``CONVENTION`` for the documents' network, else that text for ``net``."""
+    if net.is_default:
+        return CONVENTION
+    hidden = net.hidden + (f" (slope {net.slope!r} for z <= 0)" if net.hidden == "leaky_relu" else "")
+    bias = " + b^l" if net.bias else ""
+    kink = "; relu'(0) = 0, leaky_relu'(0) = slope" if net.hidden in ("relu", "leaky_relu") else ""
+    per_sample = {"half_sse": "1/2 ||a^L - y||^2",
+                  "binary_cross_entropy": "-sum_j [y_j log a_j + (1 - y_j) log(1 - a_j)]",
+                  "categorical_cross_entropy": "-sum_j y_j log a_j"}[net.loss]
+    decay = "" if net.l2 == 0.0 else (f" + ({net.l2!r}/2) sum_l ||W^l||^2" + (" + ||b^l||^2" if net.l2_bias else ""))
+    return {**CONVENTION,
+            "b": "b^l has shape (n_l,)" + ("" if net.bias else "; the network has no biases: b^l = 0 is ignored, "
+                                            "dC/db^l = 0"),
+            "forward": f"z^l = W^l a^{{l-1}}{bias}, a^l = {hidden}(z^l) for l < L, a^L = {net.output}(z^L), "
+                       f"a^0 = x{kink}",
+            "loss": f"C = (1/N) sum_i C_i{decay}, C_i = {per_sample}"}
+
+
+def network_record(net: Network) -> Dict:
+    """{"layer_sizes", "output"} and every model field of ``net`` that is not the default."""
+    record = {"layer_sizes": list(net.layer_sizes), "output": net.output}
+    record.update({k: getattr(net, k) for k, v in MODEL_DEFAULTS.items() if getattr(net, k) != v})
+    if net.hidden == "leaky_relu":
+        record["slope"] = net.slope
+    return record
 
 
 def vectors_dir() -> Path:
@@ -115,8 +150,8 @@ def point_record(spec: VectorSpec, *, dps: int = DPS, digits: int = DIGITS) -> D
         "id": spec.id,
         "description": spec.description,
         "tags": _checked_tags(spec, X, Y, params),
-        "network": {"layer_sizes": list(spec.layer_sizes), "output": spec.output},
-        "convention": CONVENTION,
+        "network": network_record(spec.net),
+        "convention": convention_of(spec.net),
         "generator": {"seed": spec.seed, "recipe": spec.recipe.name,
                       "dps": dps, "digits": digits, "command": "python -m reference.vectors generate"},
         "N": int(X.shape[1]),
@@ -194,7 +229,8 @@ class Vector:
 
 def _load_one(path: Path) -> Vector:
     record = json.loads(path.read_text(encoding="ascii"))
-    net = Network(record["network"]["layer_sizes"], output=record["network"]["output"])
+    extra = {k: v for k, v in record["network"].items() if k not in ("layer_sizes", "output")}
+    net = Network(record["network"]["layer_sizes"], output=record["network"]["output"], **extra)
     f64 = lambda a: np.array(a, dtype=np.float64)  # noqa: E731 (float() of each string: exact)
     strings = [(np.array(g["W"], dtype=str), np.array(g["b"], dtype=str)) for g in record["gradients"]]
     return Vector(
@@ -208,7 +244,7 @@ def _load_one(path: Path) -> Vector:
 def load_vectors(directory: Optional[Path] = None) -> List[Vector]:
     """Every ``*.json`` vector in ``directory`` (default ``vectors_dir()``), sorted by id."""
     folder = Path(directory) if directory is not None else vectors_dir()
-    paths = sorted(folder.glob("*.json"))
+    paths = sorted(folder.glob("*.json"), key=lambda p: p.stem)
     if not paths:
         raise FileNotFoundError(f"no vectors in {folder}; run: python -m reference.vectors generate")
     return [_load_one(p) for p in paths]
@@ -236,7 +272,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "list":
         for spec in CATALOGUE:
-            print(f"{spec.id:34s} {list(spec.layer_sizes)!s:18s} {spec.output:8s} {spec.description}")
+            extra = "".join(f"{k}={v} " for k, v in network_record(spec.net).items() if k not in ("layer_sizes", "output"))
+            print(f"{spec.id:34s} {list(spec.layer_sizes)!s:18s} {spec.output:8s} {extra}{spec.description}")
         return 0
     if args.command == "generate":
         generate(args.dir, args.only, log=print)

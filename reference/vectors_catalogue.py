@@ -18,6 +18,17 @@ Tags name what a vector targets; the automatic ones are verified at generation
     large-z-800 (some |z| > 800: exp(|z|) overflows float64, sigma' underflows to 0)
 plus declared ones: doc-architecture, doc-parameters, forum-question, boolean-inputs,
 zero-bias, small-weights.
+
+Beyond the documents' network (issue 16, ``reference.vectors_models``), every hidden activation
+(tanh, relu, leaky_relu, identity; sigmoid as above) with every output and loss (sigmoid or
+identity or softmax with the squared error, sigmoid with the binary and softmax with the
+categorical cross-entropy), L2 terms on the weights and on the biases, networks without biases,
+exact ReLU kinks, width-1 chains and softmax/cross-entropy points with |z^L| beyond 40 and 800.
+Their automatic tags:
+
+    hidden-tanh, hidden-relu, hidden-leaky-relu, hidden-identity, softmax-output,
+    binary-cross-entropy, categorical-cross-entropy, l2, l2-bias, no-bias,
+    kink-exact (a kinked hidden layer has some z = 0 exactly: the stated relu'(0) = 0 applies)
 """
 from __future__ import annotations
 
@@ -29,6 +40,7 @@ import numpy as np
 
 from reference.forward import forward_unchecked
 from reference.network import Network, Params
+from reference.vectors_models import model_specs
 
 __all__ = ["VectorSpec", "Recipe", "CATALOGUE", "observed_tags", "AUTOMATIC_TAGS", "DOC_ARCHITECTURES"]
 
@@ -39,7 +51,9 @@ DOC_ARCHITECTURES = ((2, 1), (2, 2, 1), (2, 4, 3, 1), (2, 3, 3, 1), (1, 3, 2, 1)
 AUTOMATIC_TAGS = frozenset({
     "width-1", "batch-of-one", "non-square-weights", "square-weights", "linear-output",
     "sigmoid-output", "single-layer", "deep", "zero-inputs", "targets-outside-output-range",
-    "saturated", "large-z-40", "large-z-800"})
+    "saturated", "large-z-40", "large-z-800",
+    "hidden-tanh", "hidden-relu", "hidden-leaky-relu", "hidden-identity", "softmax-output",
+    "binary-cross-entropy", "categorical-cross-entropy", "l2", "l2-bias", "no-bias", "kink-exact"})
 
 XOR_INPUTS = np.array([[0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])
 
@@ -66,10 +80,11 @@ class VectorSpec:
     recipe: Recipe
     tags: Tuple[str, ...]
     description: str
+    model: Tuple[Tuple[str, object], ...] = ()     # further Network keywords: hidden, loss, l2, ...
 
     @property
     def net(self) -> Network:
-        return Network(self.layer_sizes, output=self.output)
+        return Network(self.layer_sizes, output=self.output, **dict(self.model))
 
     def point(self) -> Point:
         """(X, Y, params) as float64 arrays, rebuilt from the seed."""
@@ -98,6 +113,17 @@ def observed_tags(net: Network, X: np.ndarray, Y: np.ndarray, params: Params) ->
         "saturated": bool(np.any(np.abs(z_hidden) > 10)),
         "large-z-40": bool(np.any(np.abs(z_all) > 40)),
         "large-z-800": bool(np.any(np.abs(z_all) > 800)),
+        "hidden-tanh": net.hidden == "tanh" and net.L > 1,
+        "hidden-relu": net.hidden == "relu" and net.L > 1,
+        "hidden-leaky-relu": net.hidden == "leaky_relu" and net.L > 1,
+        "hidden-identity": net.hidden == "identity" and net.L > 1,
+        "softmax-output": net.output == "softmax",
+        "binary-cross-entropy": net.loss == "binary_cross_entropy",
+        "categorical-cross-entropy": net.loss == "categorical_cross_entropy",
+        "l2": net.l2 > 0.0,
+        "l2-bias": net.l2_bias,
+        "no-bias": not net.bias,
+        "kink-exact": net.kinked and bool(np.any(z_hidden == 0.0)),
     }
     return frozenset(tag for tag, holds in checks.items() if holds)
 
@@ -111,6 +137,8 @@ def he(rng: np.random.Generator, net: Network, *, scale: float = 1.0, bias: floa
         n_out, n_in = net.weight_shape(l)
         W = rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in) * scale
         b = rng.standard_normal(n_out) * bias if bias else np.zeros(n_out)
+        if not net.bias:       # drawn all the same (the stream stays that of the same net with biases)
+            b = np.zeros(n_out)
         params.append((W, b))
     return params
 
@@ -138,12 +166,27 @@ def _gaussian_point(rng, net, *, N, y, he_kw) -> Point:
     params = he(rng, net, **he_kw)
     X = rng.standard_normal((net.n(0), N))
     draw = {"unit": lambda s: rng.random(s), "normal": lambda s: rng.standard_normal(s),
-            "sign": lambda s: np.sign(rng.standard_normal(s))}[y]
+            "sign": lambda s: np.sign(rng.standard_normal(s)), "onehot": lambda s: onehot(rng, s),
+            "simplex": lambda s: dyadic_simplex(rng, s)}[y]
     return X, draw((net.n(net.L), N)), params
 
 
+def onehot(rng: np.random.Generator, shape) -> np.ndarray:
+    """One-hot columns (class labels), shape (n, N)."""
+    n, N = shape
+    return np.eye(n)[:, rng.integers(0, n, N)]
+
+
+def dyadic_simplex(rng: np.random.Generator, shape) -> np.ndarray:
+    """Soft labels on the simplex, each a multiple of 1/16 summing to exactly 1 (also in float32)."""
+    n, N = shape
+    counts = rng.multinomial(16, np.full(n, 1.0 / n), size=N).T
+    return counts / 16.0
+
+
 def gaussian(N: int, *, y: str = "unit", **he_kw) -> Recipe:
-    """X ~ Normal(0, 1); Y uniform in (0, 1) ("unit"), Normal ("normal") or +-1 ("sign")."""
+    """X ~ Normal(0, 1); Y uniform in (0, 1) ("unit"), Normal ("normal"), +-1 ("sign"),
+    one-hot ("onehot") or soft labels in sixteenths ("simplex")."""
     return Recipe("gaussian", partial(_gaussian_point, N=N, y=y, he_kw=he_kw))
 
 
@@ -208,8 +251,8 @@ def huge_z(hidden: float, output: float, N: int = 3) -> Recipe:
     return Recipe("huge_z", partial(_huge_z_point, hidden=hidden, output=output, N=N))
 
 
-def _spec(id, sizes, output, seed, recipe, tags, description):
-    return VectorSpec(id, tuple(sizes), output, seed, recipe, tuple(tags), description)
+def _spec(id, sizes, output, seed, recipe, tags, description, **model):
+    return VectorSpec(id, tuple(sizes), output, seed, recipe, tuple(tags), description, tuple(sorted(model.items())))
 
 
 DOC1_OR = ([[5.83867821, 5.83822696]], [-2.66976654])
@@ -276,7 +319,7 @@ CATALOGUE: Tuple[VectorSpec, ...] = (
           "1-D chain, linear output."),
     _spec("1-1-1-1-batch-of-one", [1, 1, 1, 1], "sigmoid", 1115, gaussian(1, bias=1.0), [],
           "1-D chain, one sample."),
-)
+) + tuple(model_specs())
 
 
 def catalogue_ids() -> List[str]:

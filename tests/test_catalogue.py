@@ -31,6 +31,13 @@ ISSUE_6_BUGS = (
 )
 
 
+#: Issue 16's new bug kinds: every one must have at least one entry (matched in Entry.bug).
+ISSUE_16_BUGS = (
+    "softmax Jacobian missing", "softmax Jacobian doubled", "cross-entropy gradient with sigma' left in",
+    "ReLU derivative taken at a instead of z", "L2 applied to biases", "L2 missing", "L2 doubled",
+)
+
+
 def _params(entries):
     return [pytest.param(e, id=e.name, marks=[pytest.mark.xfail(reason=e.xfail, strict=True)] if e.xfail else [])
             for e in entries]
@@ -63,6 +70,19 @@ def test_catalogue_covers_issue_6():
     assert not missing, f"bugs of issue 6 with no catalogue entry: {missing}"
     names = [e.name for e in ENTRIES]
     assert len(set(names)) == len(names), "catalogue entry names must be unique"
+
+
+def test_catalogue_covers_issue_16():
+    text = " | ".join(e.bug for e in BUGS)
+    missing = [b for b in ISSUE_16_BUGS if b not in text]
+    assert not missing, f"bugs of issue 16 with no catalogue entry: {missing}"
+    declared = [(e.impl.support, e.impl.conventions) for e in CORRECT]
+    hiddens = {h for sup, _ in declared for h in sup.hiddens}
+    outputs = {o for sup, _ in declared for o in sup.outputs}
+    losses = {conv.loss for _, conv in declared}
+    assert {"tanh", "relu", "leaky_relu"} <= hiddens and "softmax" in outputs, (hiddens, outputs)
+    assert {"binary_cross_entropy", "categorical_cross_entropy"} <= losses, losses
+    assert any(conv.l2 for _, conv in declared) and any(conv.bias == "none" for _, conv in declared)
 
 
 def test_expected_causes_are_known_to_the_diagnosis():

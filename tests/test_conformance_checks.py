@@ -6,9 +6,13 @@ from conformance.checks import CHECK_IDS as ALL_CHECK_IDS, select_checks
 from conformance.run.runner import run_check
 from conformance.checks.agreement import available_vectors
 from conformance.run.runner import check_implementation
-from conformance.testing import half_sse_loss, mse_loss, subject
+from conformance.testing import half_sse_loss, model_subject, mse_loss, subject
 
 REFERENCE = {impl.name: impl for impl in REFERENCE_IMPLS}["reference.batched_matrix"]
+#: The reference declaring every hidden activation and output: the subject of the checks that hold
+#: for some activations only (they skip for the documents' sigmoid network).
+MODELS = {impl.name: impl for impl in REFERENCE_IMPLS}["reference.batched_matrix[activations]"]
+FOR_MODELS = ("properties.softmax_invariance", "properties.unit_rescaling", "properties.odd_symmetry")
 #: The drawn-example families; the documents family has its own meta-tests (tests/test_conformance_documents.py),
 #: and interface.clean_exit, which watches a worker process end, its own (tests/test_isolation_*.py): the
 #: subjects here are built in this process.
@@ -40,6 +44,9 @@ BROKEN = {
     "sizes.width": ("tile_remainder", {}),
     "sizes.depth": ("depth_cap", {}),
     "sizes.mnist": ("input_cap", {}),
+    "properties.softmax_invariance": ("softmax_diagonal", {"output": "softmax", "loss_kind": "categorical_cross_entropy"}),
+    "properties.unit_rescaling": ("relu_prime_as_a", {"hidden": "relu"}),
+    "properties.odd_symmetry": ("tanh_one_minus_a", {"hidden": "tanh"}),
 }
 
 
@@ -59,7 +66,7 @@ def _needs_vectors(check):
 @pytest.mark.parametrize("check", CHECK_IDS)
 def test_check_passes_for_the_reference(check):
     _needs_vectors(check)
-    verdict = run_check(REFERENCE, check, profile="dev")
+    verdict = run_check(MODELS if check in FOR_MODELS else REFERENCE, check, profile="dev")
     assert verdict.status in ("pass", "skip") and (verdict.status == "pass" or check == "finite_differences.own_loss"), \
         verdict.message
 
@@ -68,7 +75,7 @@ def test_check_passes_for_the_reference(check):
 def test_check_fails_for_a_suitably_broken_implementation(check):
     _needs_vectors(check)
     bug, decl = BROKEN[check]
-    impl = subject(f"broken.{bug}", bug, **decl)
+    impl = (model_subject if check in FOR_MODELS else subject)(f"broken.{bug}", bug, **decl)
     verdict = run_check(impl, check, profile="dev")
     assert verdict.status == "fail", verdict.message
     assert f"[broken.{bug}] {check}" in verdict.message
@@ -108,6 +115,11 @@ def test_checks_that_do_not_apply_are_skipped_with_a_reason():
     chain = {impl.name: impl for impl in REFERENCE_IMPLS}["reference.scalar"]
     verdict = run_check(chain, "properties.hidden_unit_permutation", profile="dev")
     assert verdict.status == "skip" and "hidden layer with at least two units" in verdict.message
+    for check, words in (("properties.softmax_invariance", "holds for softmax outputs only"),
+                         ("properties.unit_rescaling", "holds for hidden activations ('relu', 'leaky_relu', 'identity')"),
+                         ("properties.odd_symmetry", "holds for hidden activations ('tanh', 'identity') only")):
+        verdict = run_check(REFERENCE, check, profile="dev")
+        assert verdict.status == "skip" and words in verdict.message, verdict.message
     verdict = run_check(subject("no loss", None), "finite_differences.own_loss", profile="dev")
     assert verdict.status == "skip" and "no loss" in verdict.message
 

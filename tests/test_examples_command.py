@@ -99,7 +99,8 @@ def test_help_shows_the_usage_the_description_and_every_option(monkeypatch, caps
         main(["--help"])
     assert exit_.value.code == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == f"usage: {PROG} [-h] [--formulation {FORMULATIONS}] [--slow] [--verbose] [--list] [ids ...]"
+    assert lines[0] == (f"usage: {PROG} [-h] [--formulation {FORMULATIONS}] [--slow] [--verbose] [--list] [--models] "
+                        "[ids ...]")
     assert lines[2] == "The documents' examples as checks with stable ids, runnable for any implementation."
     expected = ["  ids                   check ids (default: every non-slow check)",
                 f"  --formulation {FORMULATIONS}",
@@ -107,7 +108,8 @@ def test_help_shows_the_usage_the_description_and_every_option(monkeypatch, caps
                 "(default: each check's own; scalar covers width-1 chains only, which no check uses)",
                 "  --slow                include the slow (60,000-epoch) checks",
                 "  --verbose             print training progress (epoch, loss)",
-                "  --list                list the check ids and exit"]
+                "  --list                list the check ids and exit",
+                "  --models              the examples beyond the documents instead (relu, softmax, cross-entropy)"]
     for line in expected:
         assert line in lines, (line, lines)
     assert lines.index(expected[1]) + 1 == lines.index(expected[2])
@@ -204,4 +206,5 @@ def test_each_verdict_is_flushed_as_its_check_ends(monkeypatch, capsys):
 def test_run_check_refuses_an_unknown_id_naming_it_and_every_known_id():
     with pytest.raises(ValueError) as refused:
         examples.run_check("doc1.nand_21")
-    assert str(refused.value) == f"unknown check id 'doc1.nand_21'; known: {', '.join(examples.check_ids())}"
+    known = examples.check_ids() + list(examples.MODEL_CHECKS)
+    assert str(refused.value) == f"unknown check id 'doc1.nand_21'; known: {', '.join(known)}"

@@ -8,7 +8,7 @@
 import numpy as np
 import pytest
 
-from reference import Network
+from reference import Network, gradients
 from reference.error_model import loss_error_bound
 from reference.finite_differences import (CENTRAL_STEP, EPS, RICHARDSON_STEP, central_difference,
                                           loss_of_theta, numerical_gradient,
@@ -70,14 +70,14 @@ def test_central_difference_steps_each_entry_by_s_times_max_1_abs_theta(step, s)
 
 
 @pytest.mark.parametrize("step, s", [(None, RICHARDSON_STEP), (1e-2, 1e-2)])
-@pytest.mark.parametrize("method", [richardson_difference, richardson_with_error])
-def test_richardson_steps_each_entry_by_h_and_by_h_over_2(method, step, s):
+@pytest.mark.parametrize("method, steps", [(richardson_difference, (1.0, 2.0)), (richardson_with_error, (1.0, 2.0, 4.0))])
+def test_richardson_steps_each_entry_by_h_and_by_h_over_2_and_h_over_4_for_its_error(method, steps, step, s):
     f = _Recorder()
     method(f, THETA, step=step)
     h = _documented_step(THETA, s)
     got = sorted(_perturbations(f.points, THETA))
-    expected = sorted((i, _taken(THETA, i, sign * hi)) for i in range(THETA.size)
-                      for hi in (h[i], h[i] / 2.0) for sign in (1, -1))
+    expected = sorted((i, _taken(THETA, i, sign * hi / k)) for i, hi in enumerate(h)
+                      for k in steps for sign in (1, -1))
     assert got == expected
 
 
@@ -102,16 +102,38 @@ def test_richardson_with_error_estimate_is_the_documented_formula_and_covers_the
         return value[i, _taken(THETA, i, signed_step)]
 
     n = range(THETA.size)
+    D_quarter = np.array([(at(i, h[i] / 4) - at(i, -h[i] / 4)) / (h[i] / 2) for i in n])
     D_half = np.array([(at(i, h[i] / 2) - at(i, -h[i] / 2)) / h[i] for i in n])
     D_full = np.array([(at(i, h[i]) - at(i, -h[i])) / (2 * h[i]) for i in n])
-    size = np.array([max(abs(at(i, d)) for d in (h[i], -h[i], h[i] / 2, -h[i] / 2)) for i in n])
+    size = np.array([max(abs(at(i, d)) for d in (h[i], -h[i], h[i] / 2, -h[i] / 2, h[i] / 4, -h[i] / 4)) for i in n])
     np.testing.assert_allclose(R, (4 * D_half - D_full) / 3, rtol=1e-12)
     e = f_error + 64 * (EPS / 2) * size
-    np.testing.assert_allclose(E, np.abs(R - D_half) + 3 * e / h, rtol=1e-12)
+    R_half = (4 * D_quarter - D_half) / 3
+    np.testing.assert_allclose(E, np.maximum(np.abs(R - D_half), 2 * np.abs(R - R_half)) + 3 * e / h, rtol=1e-12)
     # and the estimate is honest: it covers the true error, which is about 1e-10 relative
     exact = _quartic_grad(THETA)
     assert np.all(np.abs(R - exact) <= E)
     assert np.max(np.abs(R - exact)) < 1e-10 * np.max(np.abs(exact))
+
+
+def test_a_step_beyond_the_expansion_is_covered_by_the_extrapolation_at_half_the_step():
+    """Large inputs through an identity hidden layer to sigmoid outputs: a step of 7e-4 in W^1 moves z^2 by
+    several units, where the loss is far from a polynomial.  The h^2 estimate |R - D(h/2)| alone undercuts the
+    true error (by more than 3 times on one entry); with 2 |R - R'| the bound covers it."""
+    net = Network([2, 3, 3], hidden="identity", loss="binary_cross_entropy", bias=False)
+    params = [(np.array([[0.0, -0.0084], [0.0082, 0.0091], [-0.0057, 0.0]]), np.zeros(3)),
+              (np.array([[-2.93, -3.33, 0.0], [0.0, 0.0, 0.0], [8.59, 0.0, -7.59]]), np.zeros(3))]
+    X = np.array([[347.0, -121.0, -99.0, 166.0, 129.0, -676.0], [28.0, -278.0, -81.0, 193.0, -119.0, -423.0]])
+    Y = np.zeros((3, 6))
+    Y[2, 5] = 0.1
+    f, theta = loss_of_theta(net, X, Y), flatten(params)
+    exact = flatten(gradients(net, params, X, Y))
+    R, E = richardson_with_error(f, theta)
+    assert np.all(np.abs(R - exact) <= E)
+    h = _documented_step(theta, RICHARDSON_STEP)
+    D_half = np.array([(f(theta + k * np.eye(theta.size)[i]) - f(theta - k * np.eye(theta.size)[i])) / (2 * k)
+                       for i, k in enumerate(h / 2)])
+    assert np.any(np.abs(R - exact) > 3 * np.abs(R - D_half))
 
 
 def test_without_f_error_only_the_rounding_of_f_itself_is_charged():

@@ -18,7 +18,7 @@ from reference import FORMULATIONS, gradients, loss
 from reference.activations import sigmoid
 from reference.forward import forward
 from reference.symbolic_bounds import U, gradient_error_bound
-from reference.vectors import CONVENTION, load_vectors
+from reference.vectors import CONVENTION, convention_of, load_vectors
 from reference.vectors_catalogue import AUTOMATIC_TAGS, CATALOGUE, DOC_ARCHITECTURES, observed_tags
 
 VECTORS = load_vectors()
@@ -64,7 +64,8 @@ def test_vector_is_well_formed(v):
         assert b.shape == gb.shape == sb.shape == net.bias_shape(l), f"layer {l} b shapes"
         for s in list(sW.ravel()) + list(sb.ravel()):
             assert DECIMAL.match(s), f"layer {l}: {s!r} is not a 40-significant-digit decimal"
-    assert DECIMAL.match(v.loss_decimal) and v.convention == CONVENTION
+    assert DECIMAL.match(v.loss_decimal) and v.convention == convention_of(v.net)
+    assert (v.convention == CONVENTION) == v.net.is_default
     assert all(np.all(np.isfinite(a)) for a in (v.X, v.Y, *[x for p in v.params for x in p]))
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from reference import Network
-from reference.vectors import CONVENTION, load_vectors, vectors_dir
+from reference.vectors import CONVENTION, convention_of, load_vectors, vectors_dir
 
 
 def _nearest_float(decimal: str) -> float:
@@ -26,8 +26,10 @@ def test_every_loaded_vector_holds_its_json_record_field_by_field():
         record = json.loads(v.path.read_text(encoding="ascii"))
         assert v.path == vectors_dir() / f"{v.id}.json"
         assert (v.id, v.tags, v.description) == (record["id"], tuple(record["tags"]), record["description"])
-        assert v.net == Network(record["network"]["layer_sizes"], output=record["network"]["output"])
-        assert v.convention == record["convention"] == CONVENTION
+        model = {k: x for k, x in record["network"].items() if k not in ("layer_sizes", "output")}
+        assert v.net == Network(record["network"]["layer_sizes"], output=record["network"]["output"], **model)
+        assert v.convention == record["convention"] == convention_of(v.net)
+        assert (v.convention == CONVENTION) == v.net.is_default and (not model or not v.net.is_default)
         for got, text in ((v.X, record["X"]), (v.Y, record["Y"])):
             assert got.dtype == np.float64 and got.tolist() == [[float(s) for s in row] for row in text]
         assert len(v.params) == v.net.L

@@ -15,13 +15,14 @@ import numpy as np
 
 from conformance.checks.registry import CheckResult, compare, register, require, searched
 from conformance.core.calls import CallOutcome
+from conformance.dropin.adapters import reference_network
 from conformance.core.context import Context
 from conformance.core.search import CheckFailure
 from conformance.core.strategies import Problem, problems_in
 from conformance.core.tolerances import agreement_tolerance
 from reference.gradients import gradients
 
-__all__ = ["available_vectors", "vectors_in_support", "agreement_failure"]
+__all__ = ["available_vectors", "vectors_in_support", "vectors_for", "agreement_failure"]
 
 
 def agreement_failure(ctx: Context, check: str, p: Problem, *, expected=None, reference: bool = True,
@@ -62,6 +63,13 @@ def vectors_in_support(support, vectors) -> List:
     return [v for v in vectors if support.covers(v.net, int(np.shape(v.X)[1]))]
 
 
+def vectors_for(impl, vectors) -> List:
+    """The vectors inside the support whose L2 term is the one the implementation declares, in
+    reference terms for the vector's N (``adapters.reference_network``: that network is the vector's)."""
+    return [v for v in vectors_in_support(impl.support, vectors)
+            if reference_network(impl, v.net, int(np.shape(v.X)[1])) == v.net]
+
+
 @register("symbolic.vectors", "agrees with the symbolic high-precision vectors at tight tolerance")
 def symbolic(ctx: Context) -> CheckResult:
     try:
@@ -70,7 +78,7 @@ def symbolic(ctx: Context) -> CheckResult:
         return CheckResult("skip", f"symbolic vectors could not be loaded: {type(exc).__name__}: {exc}")
     if not vectors:
         return CheckResult("skip", "no symbolic vectors available (reference.vectors.load_vectors)")
-    chosen = vectors_in_support(ctx.impl.support, vectors)
+    chosen = vectors_for(ctx.impl, vectors)
     if not chosen:
         return CheckResult("skip", f"none of the {len(vectors)} symbolic vectors lies inside the declared support")
     for n, v in enumerate(chosen, start=1):

@@ -164,6 +164,8 @@ def _functions(impl, spec: Spec, guard: Guard) -> dict:
 
 def applicability(impl, spec: Spec, profile: str) -> str:
     """Why ``spec`` does not run for ``impl`` in ``profile`` ("" when it does)."""
+    if impl.conventions.l2:
+        return f"the documents' networks have no L2 term; the implementation declares l2={impl.conventions.l2!r}"
     for net, N in spec.calls:
         gap = support_gap(impl.support, net, N)
         if gap:

@@ -19,10 +19,19 @@ directional checks use ``reference.directional.directional_check`` with
 ``loss_error`` from the same loss bound (scaled by N + 2 for an implementation's
 own loss, which may be summed or averaged differently) and the implementation
 bound as ``grad_error``.
+
+ReLU kinks (relu and leaky_relu networks): the full check leaves out the entries whose
+steps cross a kink (their Richardson bound is inf: ``reference.finite_differences``); the
+directional checks pass the signs of the hidden z as a ``signature``, so that a step
+that would cross a kink is halved, and a direction that cannot avoid one is dropped; when
+a direction was dropped, the point is moved off the kinks (``move_off_kinks``: the biases
+of the units within 1e-3 of one shifted) and the implementation is called there.  The
+verdict's notes say how many entries were left out, directions shortened or dropped, and
+points moved.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 from hypothesis import reject
@@ -32,11 +41,11 @@ from conformance.core.calls import run_limited
 from conformance.checks.registry import CheckResult, compare, register, require, searched
 from conformance.core.context import Context
 from conformance.core.search import CheckFailure
-from conformance.core.strategies import problems_in
+from conformance.core.strategies import Problem, problems_in
 from conformance.core.tolerances import add, implementation_bound, scale
 from reference.directional import directional_check
 from reference.error_model import loss_error_bound
-from reference.finite_differences import loss_of_theta, numerical_gradient_with_error
+from reference.finite_differences import kink_signature, loss_of_theta, move_off_kinks, numerical_gradient_with_error
 from reference.params import flatten, unflatten
 
 __all__ = ["own_loss_function", "own_loss_directions", "own_loss_factor", "directional_failure"]
@@ -47,21 +56,33 @@ def _own_loss_error(p, dtype) -> float:
     return (p.X.shape[1] + 2.0) * 2.0 * loss_error_bound(p.net, p.params, p.X, p.Y, dtype=dtype)
 
 
+def _with_kink_notes(result: CheckResult, kinks: dict) -> CheckResult:
+    """The result with a note for each kind of step that had to avoid a ReLU kink (none when none did)."""
+    words = {"left_out": "gradient entries left out because their steps crossed a ReLU kink",
+             "shortened": "directions whose step was shortened to stay clear of a ReLU kink",
+             "dropped": "directions dropped because they crossed a ReLU kink at every step",
+             "moved": "examples moved off the ReLU kinks (biases of units within 1e-3 of one shifted)"}
+    result.notes += [f"{w}: {kinks[k]}" for k, w in words.items() if kinks.get(k)]
+    return result
+
+
 @register("finite_differences.full", "every entry agrees with finite differences of the reference loss")
 def full(ctx: Context) -> CheckResult:
     check = "finite_differences.full"
+    kinks = {"left_out": 0}
 
     def body(p):
         p = ctx.prepare(p)
         out = ctx.call(p)
         got = require(ctx, check, p, out)
         R, E = numerical_gradient_with_error(p.net, p.params, p.X, p.Y)
+        kinks["left_out"] += int(np.sum(np.isinf(flatten(E))))
         tol = add(E, implementation_bound(p.net, p.params, p.X, p.Y, dtype=ctx.dtype), out.recovery)
         compare(ctx, check, p, got, R, tol, what="finite differences of the reference loss")
     strategy = problems_in(ctx.support, max_params=ctx.budget("fd_params"))
-    return searched(ctx, check, strategy, body, skip_reason=(
+    return _with_kink_notes(searched(ctx, check, strategy, body, skip_reason=(
         f"every network in the declared support has more than {ctx.budget('fd_params')} parameters; "
-        "finite_differences.directional covers them"))
+        "finite_differences.directional covers them")), kinks)
 
 
 def _directional_failure(ctx, check, p, res, *, what: str, hint=None, factor=None) -> CheckFailure:
@@ -74,24 +95,45 @@ def _directional_failure(ctx, check, p, res, *, what: str, hint=None, factor=Non
                         data={"slopes": [(d.fd_slope, d.claimed_slope) for d in res.directions]})
 
 
-@register("finite_differences.directional", "v . g agrees with the loss's derivative along random directions")
-def directional(ctx: Context) -> CheckResult:
-    check = "finite_differences.directional"
-
-    def body(p):
-        directional_failure(ctx, check, ctx.prepare(p))
-    return searched(ctx, check, problems_in(ctx.support), body)
-
-
-def directional_failure(ctx: Context, check: str, p) -> None:
-    """Call the implementation on ``p`` and raise CheckFailure if v . g disagrees with the reference loss's
-    derivative along the profile's number of random directions (seeded by the check id)."""
+def _reference_directions(ctx: Context, check: str, p, dir_seed: int):
+    """The directional check of the implementation's gradient at ``p`` against the reference loss."""
     out = ctx.call(p)
     got = require(ctx, check, p, out)
     err = flatten(add(implementation_bound(p.net, p.params, p.X, p.Y, dtype=ctx.dtype), out.recovery))
-    res = directional_check(loss_of_theta(p.net, p.X, p.Y), flatten(p.params), flatten(got), rng=ctx.seed_for(check),
-                            n_directions=ctx.budget("directions"), grad_error=err,
-                            loss_error=loss_error_bound(p.net, p.params, p.X, p.Y))
+    return directional_check(loss_of_theta(p.net, p.X, p.Y), flatten(p.params), flatten(got), rng=dir_seed,
+                             n_directions=ctx.budget("directions"), grad_error=err,
+                             loss_error=loss_error_bound(p.net, p.params, p.X, p.Y),
+                             signature=kink_signature(p.net, p.X))
+
+
+@register("finite_differences.directional", "v . g agrees with the loss's derivative along random directions")
+def directional(ctx: Context) -> CheckResult:
+    check = "finite_differences.directional"
+    kinks = {"shortened": 0, "dropped": 0, "moved": 0}
+
+    def body(p):
+        directional_failure(ctx, check, ctx.prepare(p), kinks)
+    return _with_kink_notes(searched(ctx, check, problems_in(ctx.support), body), kinks)
+
+
+def directional_failure(ctx: Context, check: str, p, kinks: Optional[dict] = None) -> None:
+    """Call the implementation on ``p`` and raise CheckFailure if v . g disagrees with the reference loss's
+    derivative along the profile's number of random directions (seeded by the check id).
+
+    A direction whose every step crosses a ReLU kink is dropped; when one is, the example is moved off
+    the kinks once and checked again.  ``kinks`` counts the shortened and dropped directions and moves.
+    """
+    kinks = {"shortened": 0, "dropped": 0, "moved": 0} if kinks is None else kinks
+    dir_seed = ctx.seed_for(check)
+    res = _reference_directions(ctx, check, p, dir_seed)
+    if res.dropped:
+        moved, moves = move_off_kinks(p.net, p.params, p.X)
+        if moves:
+            kinks["moved"] += 1
+            p = ctx.prepare(Problem(p.net, moved, p.X, p.Y))
+            res = _reference_directions(ctx, check, p, dir_seed)
+    kinks["shortened"] += res.shortened
+    kinks["dropped"] += res.dropped
     if not res.passed:
         raise _directional_failure(ctx, check, p, res, what="the reference loss")
 
@@ -111,7 +153,7 @@ def _overflows(ctx: Context, p, res) -> bool:
 def own_loss_function(ctx: Context, p) -> Callable[[np.ndarray], float]:
     """theta (reference order) -> the implementation's own loss, called in its conventions."""
     impl = ctx.impl
-    kwargs = {"output": p.net.output} if len(impl.support.outputs) > 1 else {}
+    kwargs = impl.keywords(p.net)
 
     def f(theta):
         native, Xn, Yn = to_native(impl, p.net, unflatten(p.net, theta), p.X, p.Y)
@@ -143,7 +185,8 @@ def own_loss_directions(ctx: Context, p, dir_seed: int):
         at_theta = abs(f(theta))
         loss_error = max(_own_loss_error(p, ctx.dtype), 8.0 * float(np.finfo(ctx.dtype).eps) * at_theta)
         return directional_check(f, theta, k * flatten(out.grads), rng=dir_seed, n_directions=ctx.budget("directions"),
-                                 loss_dtype=ctx.dtype, grad_error=err, loss_error=loss_error)
+                                 loss_dtype=ctx.dtype, grad_error=err, loss_error=loss_error,
+                                 signature=kink_signature(p.net, p.X))
     res, message, category, *_ = run_limited(measure, limit)
     return res, (None if message is None else f"the declared loss {message}"), category
 

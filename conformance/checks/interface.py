@@ -19,13 +19,12 @@ from hypothesis import strategies as st
 from conformance.checks.registry import CheckResult, register, require, searched
 from conformance.core.context import Context
 from conformance.core.search import CheckFailure
-from conformance.core.strategies import LARGE_SCALES, Problem, batches, parameters, problems_in
+from conformance.core.strategies import LARGE_SCALES, Problem, batches, model_network, parameters, problems_in
 from conformance.core.tolerances import repeat_tolerance
 from conformance.isolation.client import exit_text
 from conformance.isolation.invoke import truncation
 from conformance.isolation.remote import handle_of
 from conformance.isolation.shutdown import shut_down
-from reference.network import Network
 
 __all__ = ["corner_problems", "first_difference", "reordering_tolerance", "saturated"]
 
@@ -53,11 +52,17 @@ def dtype(ctx: Context) -> CheckResult:
 
 
 def saturated(p: Problem, bias: float) -> Problem:
-    """``p`` with b^l_j = +-|bias|, the sign alternating over j and starting with the sign of ``bias``."""
+    """``p`` with b^l_j = +-|bias|, the sign alternating over j and starting with the sign of ``bias``.
+
+    A network without biases gets its rows W^l_j multiplied by those signed numbers instead.
+    """
     params = []
     for W, b in p.params:
         signs = np.where(np.arange(b.shape[0]) % 2 == 0, 1.0, -1.0) * np.sign(bias)
-        params.append((W, abs(bias) * signs))
+        if p.net.bias:
+            params.append((W, abs(bias) * signs))
+        else:
+            params.append((W * (abs(bias) * signs)[:, np.newaxis], b))
     return Problem(p.net, params, p.X, p.Y)
 
 
@@ -189,21 +194,41 @@ def deterministic(ctx: Context) -> CheckResult:
     return searched(ctx, check, _pairs(ctx), body)
 
 
-def corner_problems(support, seed: int):
-    """Deterministic problems at the corners of a support: min/max depth, widths and N."""
-    rng = np.random.default_rng(seed)
+def _corner_networks(support):
+    """The corner architectures with each declared output (a softmax gets two output units), and a
+    declared hidden activation for each in turn, as networks with the support's model."""
     if support.layer_sizes is not None:
-        nets = [Network(s, output=o) for s in support.layer_sizes for o in support.outputs]
+        shapes = [(list(s), o) for s in support.layer_sizes for o in support.outputs]
     else:
-        nets = [Network([w] * (d + 1), output=o) for d in sorted({support.min_depth, support.max_depth})
-                for w in sorted({support.min_width, support.max_width}) for o in support.outputs]
+        shapes = [([w] * (d + 1), o) for d in sorted({support.min_depth, support.max_depth})
+                  for w in sorted({support.min_width, support.max_width}) for o in support.outputs]
+    hiddens = tuple(support.hiddens)
+    nets = []
+    for k, (sizes, o) in enumerate(shapes):
+        if o == "softmax" and sizes[-1] < 2:
+            if support.layer_sizes is not None:
+                continue
+            sizes = sizes[:-1] + [2]
+        nets.append(model_network(support, sizes, o, hiddens[k % len(hiddens)]))
+    return nets
+
+
+def corner_problems(support, seed: int):
+    """Deterministic problems at the corners of a support: min/max depth, widths and N (each output,
+    the hidden activations in turn; targets one-hot for a softmax output, biases 0 without biases)."""
+    rng = np.random.default_rng(seed)
     out = []
-    for net in nets:
+    for net in _corner_networks(support):
         for N in sorted({support.min_N, support.max_N}):
             params = [(rng.uniform(-1, 1, net.weight_shape(l)), rng.uniform(-1, 1, net.bias_shape(l)))
                       for l in range(1, net.L + 1)]
+            if not net.bias:
+                params = [(W, np.zeros_like(b)) for W, b in params]
             X = rng.uniform(-3, 3, (net.n(0), N))
-            Y = rng.uniform(0, 1, (net.n(net.L), N)) if net.output == "sigmoid" else rng.uniform(-3, 3, (net.n(net.L), N))
+            if net.output == "softmax":
+                Y = np.eye(net.n(net.L))[:, rng.integers(0, net.n(net.L), N)]
+            else:
+                Y = rng.uniform(0, 1, (net.n(net.L), N)) if net.output == "sigmoid" else rng.uniform(-3, 3, (net.n(net.L), N))
             out.append(Problem(net, params, X, Y))
     return out
 

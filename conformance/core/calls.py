@@ -168,7 +168,7 @@ def _prepared(impl: Implementation, net: Network, params: Params, X, Y, eta: flo
     """(callable, native inputs): fresh arrays in the declared conventions, laid out as ``layout`` (a per-call
     option, applied right before the call), and the entry point bound to them."""
     native, Xn, Yn = with_layout(to_native(impl, net, params, X, Y), layout)
-    kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
+    kwargs = impl.keywords(net)
     if impl.gradient is not None:
         return (lambda: impl.gradient(native, Xn, Yn, **kwargs)), (native, Xn, Yn)
     return (lambda: impl.train_step(native, Xn, Yn, eta, **kwargs)), (native, Xn, Yn)
@@ -285,7 +285,7 @@ def call_loss(impl: Implementation, net: Network, params: Params, X, Y, *,
               time_limit: Optional[float] = DEFAULT_TIME_LIMIT):
     """(float value or None, error message or None, captured output) of impl.loss on one problem."""
     native, Xn, Yn = to_native(impl, net, params, X, Y)
-    kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
+    kwargs = impl.keywords(net)
     value, message, _, output, _, _ = run_limited(lambda: impl.loss(native, Xn, Yn, **kwargs), time_limit)
     if message is None:
         try:

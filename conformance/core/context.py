@@ -19,7 +19,7 @@ from typing import Optional
 
 import numpy as np
 
-from conformance.dropin.adapters import ETA, round_to_dtype
+from conformance.dropin.adapters import ETA, reference_network, round_to_dtype
 from conformance.core.calls import DEFAULT_TIME_LIMIT, CallOutcome, call_gradient, call_gradient_pair
 from conformance.dropin.protocol import Implementation
 from conformance.core.strategies import Problem
@@ -100,9 +100,16 @@ class Context:
         return call_gradient_pair(self.impl, first.net, first[1:], second[1:], eta=self.eta,
                                   time_limit=self.time_limit)
 
+    def model(self, problem: Problem) -> Problem:
+        """``problem`` with the L2 term the implementation declares, for its batch size, in the network
+        (``adapters.reference_network``: lambda / (divisor x loss factor)); the same problem when none."""
+        net = reference_network(self.impl, problem.net, problem.X.shape[1])
+        return problem if net is problem.net else Problem(net, problem.params, problem.X, problem.Y)
+
     def prepare(self, problem: Problem) -> Problem:
-        """``problem`` rounded to the implementation's dtype, so both sides see the same numbers."""
-        return round_problem(problem, self.dtype)
+        """``problem`` rounded to the implementation's dtype, so both sides see the same numbers, and with
+        the implementation's L2 term (``model``)."""
+        return self.model(round_problem(problem, self.dtype))
 
     def seed_for(self, check: str) -> int:
         """A per-check seed derived from the run seed (the same for every implementation)."""

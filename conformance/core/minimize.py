@@ -7,7 +7,9 @@ with N = 2.  ``smaller_problems`` proposes sub-problems that keep the failing
 values: the last layers alone, fed with the activations a^j of the layers they
 lose; the first k samples (columns of X and Y); and for every layer
 (input, hidden or output) its first m units (rows of W^l and b^l, columns of
-W^{l+1}, rows of X for the input, rows of Y for the output).  ``minimize``
+W^{l+1}, rows of X for the input, rows of Y for the output; a softmax output keeps
+two units, and a categorical cross-entropy all of them, so that its targets stay
+class labels).  Every proposal keeps the network's model (``Network.replace``).  ``minimize``
 accepts the first proposal on which the check still fails and repeats, smallest
 proposals first, inside the declared support and a time budget.
 """
@@ -19,7 +21,6 @@ from typing import Callable, Iterator, Optional
 from conformance.core.search import CheckFailure
 from conformance.core.strategies import Problem
 from reference.forward import forward
-from reference.network import Network
 from reference.training import copy_params
 
 __all__ = ["smaller_problems", "minimize"]
@@ -41,13 +42,13 @@ def _narrow(p: Problem, layer: int, m: int) -> Problem:
         X = X[:m, :]
     if layer == p.net.L:
         Y = Y[:m, :]
-    return Problem(Network(sizes, output=p.net.output), params, X.copy(), Y.copy())
+    return Problem(p.net.replace(layer_sizes=sizes), params, X.copy(), Y.copy())
 
 
 def _suffix(p: Problem, j: int) -> Problem:
     """The layers j+1..L of ``p`` as a network of their own, fed with a^j of the original."""
     a_j = forward(p.net, p.params, p.X).a(j)
-    return Problem(Network(list(p.net.layer_sizes[j:]), output=p.net.output),
+    return Problem(p.net.replace(layer_sizes=list(p.net.layer_sizes[j:])),
                    copy_params(p.params[j:]), a_j.copy(), p.Y.copy())
 
 
@@ -63,7 +64,10 @@ def smaller_problems(p: Problem, support) -> Iterator[Problem]:
         if support.covers(q.net, k):
             yield q
     for layer in range(p.net.L + 1):
-        for m in range(1, p.net.n(layer)):
+        if layer == p.net.L and p.net.loss == "categorical_cross_entropy":
+            continue      # fewer outputs would take the targets off the simplex, where a - y is no gradient
+        least = 2 if (layer == p.net.L and p.net.output == "softmax") else 1   # a softmax keeps two units
+        for m in range(least, p.net.n(layer)):
             q = _narrow(p, layer, m)
             if support.covers(q.net, N):
                 yield q

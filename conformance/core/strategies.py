@@ -5,6 +5,14 @@ states its shrink direction.  Networks shrink toward fewer layers, narrower
 layers and a sigmoid output; batches toward N = 1; parameter scales toward 1.0
 and entries toward 0; so a failure is reported on the smallest network and
 batch that still shows it.
+
+Networks drawn inside a ``Support`` carry its model (issue 16): a hidden activation
+of ``support.hiddens`` (shrinking toward the first), its loss, biases and slope;
+a softmax output gets at least two units; targets lie where the loss wants them
+(class labels on the simplex for a softmax output); biases are 0 without biases;
+and a ReLU network may have hidden pre-activations put near the kink
+(``near_kinks``: shrinks toward not moving them).  The L2 term's lambda depends
+on the batch size and is set by ``Context.prepare``.
 """
 from __future__ import annotations
 
@@ -15,10 +23,12 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from reference.forward import forward
 from reference.network import Network, Params
 
 __all__ = ["Problem", "networks", "parameters", "batches", "problems", "chains", "SCALES",
-           "LARGE_SCALES", "supported_networks", "problems_in", "permutations_of"]
+           "LARGE_SCALES", "supported_networks", "problems_in", "permutations_of", "model_network",
+           "class_targets", "near_kinks", "KINK_DISTANCES", "with_hidden_unit"]
 
 #: Parameter scales, ordered so that shrinking goes toward 1.0.  0.01 gives
 #: near-linear units; 10 and 30 saturate sigmoids (|z| in the hundreds).
@@ -109,7 +119,7 @@ def parameters(draw, net: Network, *, scales: Sequence[float] = SCALES) -> Param
     for l in range(1, net.L + 1):
         scale = draw(_sampled(tuple(scales)))
         W = draw(_unit_arrays(net.weight_shape(l))) * scale
-        b = draw(_unit_arrays(net.bias_shape(l))) * scale
+        b = draw(_unit_arrays(net.bias_shape(l))) * scale if net.bias else np.zeros(net.bias_shape(l))
         params.append((W, b))
     return params
 
@@ -124,6 +134,8 @@ def batches(draw, net: Network, *, min_N: int = 1, max_N: int = 8,
     """
     N = draw(_integers(min_N, max_N))
     X = draw(_unit_arrays((net.n(0), N))) * input_scale
+    if net.output == "softmax":
+        return X, draw(class_targets(net.n(net.L), N))
     Y = draw(_target_arrays((net.n(net.L), N), net.output == "sigmoid"))
     if net.output == "identity":
         Y = Y * input_scale
@@ -172,7 +184,11 @@ def _fixed_networks(support, outputs, min_depth, max_depth, max_params, hidden_w
     fixed = sorted({tuple(s) for s in support.layer_sizes
                     if _fits(s, (min_depth or 1, max_depth or 10 ** 6), (1, 10 ** 6), max_params, hidden_width_at_least)},
                    key=lambda s: (_n_params(s), s))
-    return st.builds(Network, st.sampled_from(fixed), st.sampled_from(outputs)) if fixed else None
+    pairs = [(s, o) for s in fixed for o in outputs if o != "softmax" or s[-1] >= 2]
+    if not pairs:
+        return None
+    return st.builds(lambda so, h: model_network(support, so[0], so[1], h), st.sampled_from(pairs),
+                     st.sampled_from(tuple(support.hiddens)))
 
 
 def supported_networks(support, *, min_depth: Optional[int] = None, max_depth: Optional[int] = None,
@@ -206,18 +222,23 @@ def supported_networks(support, *, min_depth: Optional[int] = None, max_depth: O
     def draw_net(draw):
         L = draw(_integers(*depth))
         sizes = [draw(_integers(*width)) for _ in range(L + 1)]
+        output = draw(_sampled(outputs))
+        if output == "softmax" and sizes[-1] < 2:
+            sizes[-1] = max(2, width[0])
         if hidden_width_at_least is not None and not any(n >= hidden_width_at_least for n in sizes[1:-1]):
             j = draw(_integers(1, L - 1))
             sizes[j] = draw(_integers(max(hidden_width_at_least, width[0]), width[1]))
         while max_params is not None and _n_params(sizes) > max_params:
             j = max(range(L + 1), key=lambda i: sizes[i])
             sizes[j] -= 1
-            if sizes[j] < width[0] or sizes[j] < 1:
+            if sizes[j] < width[0] or sizes[j] < 1 or (j == L and output == "softmax" and sizes[j] < 2):
                 break
-        return Network(sizes, output=draw(_sampled(outputs)))
+        if output == "softmax" and sizes[-1] < 2:
+            return None
+        return model_network(support, sizes, output, draw(_sampled(tuple(support.hiddens))))
 
-    return draw_net().filter(lambda net: _fits(net.layer_sizes, depth, width, max_params,
-                                               hidden_width_at_least))
+    return draw_net().filter(lambda net: net is not None and _fits(net.layer_sizes, depth, width, max_params,
+                                                                   hidden_width_at_least))
 
 
 def problems_in(support, *, scales: Sequence[float] = SCALES, min_N: Optional[int] = None,
@@ -238,6 +259,8 @@ def problems_in(support, *, scales: Sequence[float] = SCALES, min_N: Optional[in
         net = draw(nets)
         params = draw(parameters(net, scales=scales))
         X, Y = draw(batches(net, min_N=lo_N, max_N=hi_N))
+        if net.kinked:
+            params = draw(near_kinks(net, params, X))
         return Problem(net, params, X, Y)
 
     return draw_problem()
@@ -250,3 +273,72 @@ def permutations_of(n: int, *, non_identity: bool = True) -> st.SearchStrategy[T
     if non_identity:
         perms = perms.map(lambda p: tuple(p) if list(p) != list(range(n)) else (1, 0) + tuple(range(2, n)))
     return perms.map(tuple)
+
+
+# ----------------------------------------------------------------- the models of issue 16
+
+def model_network(support, sizes: Sequence[int], output: str, hidden: str) -> Network:
+    """``Network(sizes, output)`` with the support's model: hidden activation, loss, biases, slope,
+    L2 on the biases (lambda itself is set per batch size by ``Context.prepare``)."""
+    m = getattr(support, "model", None)
+    if m is None:
+        return Network(sizes, output=output, hidden=hidden)
+    slope = {"slope": m.slope} if hidden == "leaky_relu" else {}
+    return Network(sizes, output=output, hidden=hidden, loss=m.loss, bias=m.bias, l2_bias=m.l2_bias, **slope)
+
+
+@lru_cache(maxsize=None)
+def class_targets(n: int, N: int) -> st.SearchStrategy[np.ndarray]:
+    """Targets on the simplex, (n, N): each column one-hot, or the mean of two one-hot columns (a soft
+    label of halves, which sums to exactly 1 also in float32).  Shrinks toward class 0, one-hot."""
+    pairs = st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=N, max_size=N)
+
+    def build(chosen):
+        Y = np.zeros((n, N))
+        for i, (c, d) in enumerate(chosen):
+            Y[c, i] += 0.5
+            Y[d, i] += 0.5
+        return Y
+    return pairs.map(build)
+
+
+#: How far from the kink ``near_kinks`` puts a hidden pre-activation: exactly on it, or 1e-12 .. 1e-3 away.
+KINK_DISTANCES = (0.0, 1e-12, 1e-9, 1e-6, 1e-3)
+
+
+@st.composite
+def near_kinks(draw, net: Network, params, X: np.ndarray):
+    """Parameters with, in each hidden layer l, some units' z^l_j at one sample moved to +-d of the kink
+    (d from ``KINK_DISTANCES``), or ``params`` unchanged: shrinks toward unchanged, then d = 0.
+
+    The bias b^l_j is moved (without biases, the unit's weights along that sample's a^{l-1}),
+    layer by layer from the first, so that later layers see the moved activations.
+    """
+    if not draw(st.booleans()):
+        return params
+    params = [(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)) for W, b in params]
+    for l in range(1, net.L):
+        z = forward(net, params, X).z(l)
+        units = draw(st.lists(_integers(0, net.n(l) - 1), min_size=1, max_size=net.n(l), unique=True))
+        for j in units:
+            i = draw(_integers(0, X.shape[1] - 1))
+            target = draw(_sampled(KINK_DISTANCES)) * draw(_sampled((1.0, -1.0)))
+            W, b = params[l - 1]
+            if net.bias:
+                b[j] += target - z[j, i]
+            else:
+                a = forward(net, params, X).a(l - 1)[:, i]
+                if float(a @ a) > 0:
+                    W[j] += (target - z[j, i]) * a / float(a @ a)
+    return params
+
+
+@st.composite
+def with_hidden_unit(draw, problems: st.SearchStrategy[Problem]):
+    """(problem, l, k): a problem with a hidden layer and one of its units, unit k of layer l (1 <= l < L).
+
+    Shrinks toward the first hidden layer and its first unit.
+    """
+    p = draw(problems)
+    l = draw(st.integers(1, p.net.L - 1))
+    return p, l, draw(st.integers(0, p.net.n(l) - 1))

@@ -42,8 +42,11 @@ from typing import Optional
 
 import numpy as np
 
-from reference.error_model import SAFETY, gamma, gradient_error_bound, unit_roundoff
+from reference.error_model import (SAFETY, forward_errors, gradient_error_bound, kink_mask, slope_below_kink,
+                                   unit_roundoff)
 from reference.forward import activation_prime, forward
+from reference.losses import output_error
+from reference.validation import check_inputs, check_params
 from reference.network import Network, Params
 from reference.training import copy_params
 
@@ -79,8 +82,43 @@ def floor(dtype) -> float:
     return 2.0 ** 10 * float(np.finfo(np.dtype(dtype)).tiny)
 
 
+def _evaluated_activation(net: Network, l: int, fp, prop: np.ndarray, u: float):
+    """(e_a^l, e_s^l) of term (1) at layer l from the propagated error ``prop`` = |W^l| e_a^{l-1}."""
+    z, a = fp.z(l), fp.a(l)
+    if l == net.L and net.output == "identity":
+        return prop, np.zeros_like(z)
+    if l == net.L and net.output == "softmax":
+        return a * (prop + np.sum(a * prop, axis=0, keepdims=True)) + C_A * u, np.zeros_like(z)
+    if l == net.L or net.hidden == "sigmoid":
+        e_a = activation_prime(net, l, z) * prop + C_A * u
+        return e_a, C_A * u * np.abs(a) + np.abs(1 - 2 * a) * e_a
+    if net.hidden == "tanh":
+        e_a = activation_prime(net, l, z) * prop + C_A * u
+        return e_a, C_A * u + 2.0 * np.abs(a) * e_a
+    kink = kink_mask(net, l, z, prop)
+    return np.maximum(activation_prime(net, l, z), kink) * prop, kink * (1.0 - slope_below_kink(net))
+
+
+def _evaluated_output_error(net: Network, fp, Y: np.ndarray, e_a: list, e_s: list):
+    """(delta^L, its error from term (1)): BP1 case by case, as ``reference.losses.output_error``."""
+    L = net.L
+    z, a = fp.z(L), fp.a(L)
+    r = a - Y
+    delta = output_error(net, z, a, Y)
+    if net.loss == "binary_cross_entropy":
+        return delta, e_a[L]
+    if net.loss == "categorical_cross_entropy":
+        return delta, e_a[L] * np.sum(np.abs(Y), axis=0, keepdims=True)
+    if net.output == "softmax":
+        q = np.sum(a * r, axis=0, keepdims=True)
+        e_q = np.sum(e_a[L] * np.abs(r) + a * e_a[L], axis=0, keepdims=True)
+        return delta, e_a[L] * np.abs(r - q) + a * (e_a[L] + e_q)
+    s = activation_prime(net, L, z)
+    return delta, e_a[L] * s + np.abs(r) * e_s[L]
+
+
 def activation_evaluation_bound(net: Network, params: Params, X, Y, *, dtype=np.float64) -> Params:
-    """Term (1) of the module docstring: sigma and sigma' evaluated to absolute (not relative) accuracy.
+    """Term (1) of the module docstring: activations evaluated to absolute (not relative) accuracy.
 
     Forward, e_a^0 = 0 and for a sigmoid layer e_a^l = s^l (|W^l| e_a^{l-1}) + C_A u
     (identity output: |W^L| e_a^{L-1}); the derivative computed from a has
@@ -89,30 +127,35 @@ def activation_evaluation_bound(net: Network, params: Params, X, Y, *, dtype=np.
         e(delta^L) = e_a^L s^L + |a^L - y| e_s^L
         e(delta^l) = (|W^{l+1}|^T e(delta^{l+1})) s^l + |(W^{l+1})^T delta^{l+1}| e_s^l
         e(dC/dW^l) = (e(delta^l) |a^{l-1}|^T + |delta^l| (e_a^{l-1})^T) / N,  e(dC/db^l) = sum_i e(delta^l_i) / N
+
+    Other layers (issue 16): tanh as the sigmoid with e_s = C_A u + 2 |a| e_a (1 - a^2 from a);
+    relu, leaky_relu and identity hidden layers are exact given z (e_a = s |W| e_a^{l-1}, or the whole of
+    it where |z| is within it of the kink, where e_s = 1 - s_-); a softmax output
+    e_a = a (p + a . p) + C_A u, p = |W^L| e_a^{L-1}; BP1 of the cross-entropies e_a (times sum |y|),
+    of the softmax with the squared error e_a |r - a . r| + a (e_a + sum (e_a |r| + a e_a)).
+    A network without biases has exact (zero) bias gradients.
     """
     u = unit_roundoff(dtype)
     fp = forward(net, params, X)
     L, N = net.L, fp.a(0).shape[1]
     Ws = [np.asarray(W, dtype=np.float64) for W, _ in params]
-    ident = lambda l: l == L and net.output == "identity"  # noqa: E731
-    e_a = [np.zeros_like(fp.a(0))]
+    e_a, e_s = [np.zeros_like(fp.a(0))], [None]
     for l in range(1, L + 1):
-        prop = np.abs(Ws[l - 1]) @ e_a[-1]
-        e_a.append(prop if ident(l) else activation_prime(net, l, fp.z(l)) * prop + C_A * u)
-    e_s = [None] + [np.zeros_like(fp.z(l)) if ident(l) else C_A * u * np.abs(fp.a(l)) + np.abs(1 - 2 * fp.a(l)) * e_a[l]
-                    for l in range(1, L + 1)]
-    r = fp.a(L) - np.asarray(Y, dtype=np.float64)
-    delta = r * activation_prime(net, L, fp.z(L))
-    e_delta = e_a[L] * activation_prime(net, L, fp.z(L)) + np.abs(r) * e_s[L]
+        ea, es = _evaluated_activation(net, l, fp, np.abs(Ws[l - 1]) @ e_a[-1], u)
+        e_a.append(ea)
+        e_s.append(es)
+    delta, e_delta = _evaluated_output_error(net, fp, np.asarray(Y, dtype=np.float64), e_a, e_s)
     out = [None] * L
     for l in range(L, 0, -1):
         if l < L:
             back = Ws[l].T @ delta
             s_l = activation_prime(net, l, fp.z(l))
-            e_delta = (np.abs(Ws[l]).T @ e_delta) * s_l + np.abs(back) * e_s[l]
+            through = s_l + e_s[l] if net.kinked else s_l
+            e_delta = (np.abs(Ws[l]).T @ e_delta) * through + np.abs(back) * e_s[l]
             delta = back * s_l
         eW = (e_delta @ np.abs(fp.a(l - 1)).T + np.abs(delta) @ e_a[l - 1].T) / N
-        out[l - 1] = (SAFETY * eW, SAFETY * e_delta.sum(axis=1) / N)
+        eb = SAFETY * e_delta.sum(axis=1) / N if net.bias else np.zeros(net.n(l))
+        out[l - 1] = (SAFETY * eW, eb)
     return out
 
 
@@ -174,37 +217,48 @@ def repeat_tolerance(net: Network, params: Params, X, Y, *, dtype, recoveries=()
 
 def forward_error(net: Network, params: Params, X, *, dtype=np.float64):
     """(forward pass, [e(a^l) for l = 0..L]) from the forward part of the error model in ``dtype``."""
-    u = unit_roundoff(dtype)
-    fp = forward(net, params, X)
-    X = np.asarray(X, dtype=np.float64)
-    e_a = [u * np.abs(X) if np.dtype(dtype) != np.float64 else np.zeros_like(X)]
-    for l in range(1, net.L + 1):
-        W, b = (np.asarray(a, dtype=np.float64) for a in params[l - 1])
-        ez = gamma(net.n(l - 1) + 2, u) * (np.abs(W) @ np.abs(fp.a(l - 1)) + np.abs(b)[:, None]) + np.abs(W) @ e_a[-1]
-        identity = l == net.L and net.output == "identity"
-        e_a.append(ez if identity else activation_prime(net, l, fp.z(l)) * ez + 8 * u * np.abs(fp.a(l)))
+    params = check_params(net, params)
+    fp, e_a, _ = forward_errors(net, params, check_inputs(net, X), dtype)
     return fp, e_a
 
 
+def _largest_slope(net: Network, l: int) -> float:
+    """An upper bound on how much layer l's delta scales a residual: max f' (1/4 for sigma, 1 for tanh,
+    relu, leaky_relu, identity), at the output 1/4 for the sigmoid's squared error, 1/2 for the softmax's
+    (the row sums of |J|, J = diag(a) - a a^T), 1 for the cross-entropies and the identity."""
+    if l < net.L:
+        return 0.25 if net.hidden == "sigmoid" else 1.0
+    if net.loss != "half_sse" or net.output == "identity":
+        return 1.0
+    return 0.5 if net.output == "softmax" else 0.25
+
+
 def zero_residual_bound(net: Network, params: Params, X, *, dtype=np.float64) -> Params:
-    """Bound on the gradient at Y = a^L (zero residual) for ANY sigma' evaluation in [0, 1/4].
+    """Bound on the gradient at Y = a^L (zero residual) for ANY activation derivative evaluation.
 
     The computed residual is at most e(a^L) + u |a^L| (the implementation's own
-    forward pass against the targets); it is propagated with sigma' <= 1/4 in
-    place of sigma'(z), so the bound holds whatever derivative the code uses:
+    forward pass against the targets); it is propagated with the largest slope of
+    each layer (``_largest_slope``: sigma' <= 1/4) in place of f'(z), so the bound
+    holds whatever derivative the code uses:
 
         e(delta^L) = (e(a^L) + u |a^L|) s_max,  e(delta^l) = (|W^{l+1}|^T e(delta^{l+1})) s_max
+
+    With the categorical cross-entropy delta = a sum(y) - y, and the targets a^L rounded to
+    the dtype sum to 1 within (n_L + 2) u: that much of a^L is added.  The L2 term is not part
+    of this bound (it is the implementation's own, exact, term).
     """
     u = unit_roundoff(dtype)
     fp, e_a = forward_error(net, params, X, dtype=dtype)
     L, N = net.L, fp.a(0).shape[1]
-    s_max = lambda l: 1.0 if (l == L and net.output == "identity") else 0.25  # noqa: E731
-    e_delta = (e_a[-1] + 2 * u * np.abs(fp.a(L))) * s_max(L)
+    e_delta = (e_a[-1] + 2 * u * np.abs(fp.a(L))) * _largest_slope(net, L)
+    if net.loss == "categorical_cross_entropy":
+        e_delta = e_delta + (net.n(L) + 2) * u * np.abs(fp.a(L))
     out = [None] * L
     for l in range(L, 0, -1):
         if l < L:
-            e_delta = (np.abs(np.asarray(params[l][0], dtype=np.float64)).T @ e_delta) * s_max(l)
-        out[l - 1] = (SAFETY * e_delta @ np.abs(fp.a(l - 1)).T / N + floor(dtype), SAFETY * e_delta.sum(axis=1) / N + floor(dtype))
+            e_delta = (np.abs(np.asarray(params[l][0], dtype=np.float64)).T @ e_delta) * _largest_slope(net, l)
+        eb = SAFETY * e_delta.sum(axis=1) / N + floor(dtype) if net.bias else np.full(net.n(l), floor(dtype))
+        out[l - 1] = (SAFETY * e_delta @ np.abs(fp.a(l - 1)).T / N + floor(dtype), eb)
     return out
 
 

@@ -58,6 +58,18 @@ CAUSES = {
     "aliases_inputs": "a returned array shares memory with an input (or the input's own list is returned)",
     "keeps_inputs": "keeps the arrays it is handed and modifies them during a later call",
     "layout_dependent": "the result depends on the memory layout of the inputs (Fortran order, strided views)",
+    "missing_softmax_jacobian": "BP1 at a softmax output without its Jacobian J = diag(a) - a a^T, or with its "
+                                "diagonal a (1 - a) only (the softmax treated as elementwise)",
+    "doubled_softmax_jacobian": "the softmax's Jacobian applied twice (J^T (a - y) for the cross-entropy, whose "
+                                "a - y already holds it)",
+    "cross_entropy_sigma_prime": "the cross-entropy's output error with sigma'(z^L) left in: (a - y) sigma'(z^L) "
+                                 "where delta^L = a^L - y",
+    "activation_prime_at_activation": "a hidden activation's derivative taken at a^l instead of z^l (tanh'(a), "
+                                      "relu'(a) with relu'(0) = 1), or its a-form applied to z",
+    "l2_missing": "the declared L2 term lambda W is missing from the weight gradients",
+    "l2_doubled": "the L2 term is in twice: 2 lambda W (the derivative of lambda ||W||^2 for lambda/2 ||W||^2)",
+    "l2_scaled": "the L2 term has the wrong size: c lambda W (e.g. added once per sample, or divided by N)",
+    "l2_on_biases": "the L2 term is applied to the biases, which the declaration excludes",
 }
 
 
@@ -109,6 +121,14 @@ SHORT = {
     "aliases_inputs": "returns arrays that share memory with its inputs",
     "keeps_inputs": "keeps its inputs and modifies them later",
     "layout_dependent": "depends on the memory layout of its inputs",
+    "missing_softmax_jacobian": "the softmax's Jacobian missing from BP1",
+    "doubled_softmax_jacobian": "the softmax's Jacobian applied twice",
+    "cross_entropy_sigma_prime": "sigma'(z^L) left in the cross-entropy's output error",
+    "activation_prime_at_activation": "a hidden activation's derivative taken at a instead of z",
+    "l2_missing": "the declared L2 term missing",
+    "l2_doubled": "the L2 term applied twice",
+    "l2_scaled": "the L2 term scaled wrong",
+    "l2_on_biases": "the L2 term applied to the biases",
 }
 
 

@@ -13,6 +13,7 @@ Given the (shrunk) failing example, the diagnosis
    nondeterminism); a call error refined by the probes (only for N = 1, only
    for width 1, only for large |z|, a transposed shape); the gradients of
    common bugs on every failing problem; a transposed or layer-shifted array;
+   an L2 term missing, doubled, scaled, on the biases or undeclared;
    got = c x expected with c named; all zeros; float32-precision or
    finite-difference-size errors; the probes' conditions alone;
 4. writes a copy-paste reproducer (``conformance.diagnosis.reproducer``).
@@ -41,7 +42,7 @@ from conformance.diagnosis.residual import NAME_AT, explain_residual
 from conformance.diagnosis.reproducer import (INLINE_LIMIT, ladder_source, problem_dict, reproducer, rerun_command,
                                               size_of, write_reproducer)
 from conformance.diagnosis.sizes import size_condition
-from conformance.diagnosis.variants import VARIANTS
+from conformance.diagnosis.model_variants import ALL_VARIANTS as VARIANTS, weight_decay
 from conformance.dropin.adapters import native_location, native_shapes
 from reference.forward import forward
 
@@ -56,7 +57,10 @@ _DEFINITE = ("mutates_inputs", "prints_output", "wrong_dtype", "hidden_state", "
 _NO_PROBES = ("interface.ownership", "interface.layouts")
 _EQUATION = {"missing_transpose_bp2": "BP2", "missing_output_sigma_prime": "BP1", "bias_wrong_axis": "BP3",
              "transposed": "BP4", "update_before_backprop": "BP2", "missing_hidden_sigma_prime": "BP2",
-             "sigma_prime_at_activation": "BP1, BP2", "wrong_derivative": "BP1, BP2"}
+             "sigma_prime_at_activation": "BP1, BP2", "wrong_derivative": "BP1, BP2",
+             "missing_softmax_jacobian": "BP1", "doubled_softmax_jacobian": "BP1", "cross_entropy_sigma_prime": "BP1",
+             "activation_prime_at_activation": "BP2", "l2_missing": "BP4", "l2_doubled": "BP4", "l2_scaled": "BP4",
+             "l2_on_biases": "BP3"}
 #: Causes that change every equation alike (a factor of the loss): no single BP equation is named.
 _NO_EQUATION = ("summed_not_averaged", "averaged_twice", "missing_half", "sign_flipped", "different_loss", "scaled",
                 "gradient_clipped")
@@ -249,6 +253,11 @@ def _numeric_cause(ctx: Context, ev: Evaluation, probes, flags, d: Diagnosis):
     nondet = nondeterminism(ctx, ev)
     if nondet is not None:
         return nondet
+    failing = [ev] + [pr for name, pr in probes.items() if name in ("N=2", "N=3", "other n_L")
+                      and pr.failed and pr.outcome.ok]
+    decay = weight_decay(failing)   # the declared L2 term wrong (missing, doubled, scaled, on the biases)
+    if decay:
+        return decay
     found = explain_residual(ev, list(probes.values()), eta=ctx.eta if ctx.impl.train_step else None)
     best = found[0] if found else None
     if best is not None and best.consistent and best.fitted >= 1:

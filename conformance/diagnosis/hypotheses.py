@@ -1,7 +1,8 @@
 """Hypotheses a diagnosis tests on the failing problems (see ``conformance.diagnosis``).
 
-    variants(ctx, failing)   the gradients of common bugs (``conformance.diagnosis.variants``) that reproduce
-                             the implementation's output on every failing problem
+    variants(ctx, failing)   the gradients of common bugs (``conformance.diagnosis.variants`` and, for the
+                             other models, ``model_variants``) that reproduce the implementation's output on
+                             every failing problem
     arrays(ev)               wrong W arrays that are transposes, or a neighbouring layer's gradient
     factor(failing)          got = c x expected for all arrays, for b only or for W only; c explained
                              by ``conformance.diagnosis.factors`` consistently across problems
@@ -18,7 +19,7 @@ from conformance.core.context import Context
 from conformance.diagnosis.factors import Observation, explain, fit_factor
 from conformance.diagnosis.probes import Evaluation
 from conformance.core.tolerances import agreement_tolerance
-from conformance.diagnosis.variants import VARIANTS, variant_gradients
+from conformance.diagnosis.model_variants import ALL_VARIANTS, all_variant_gradients
 
 __all__ = ["variants", "arrays", "factor", "masked", "small_errors", "close"]
 
@@ -57,12 +58,12 @@ def variants(ctx: Context, failing: List[Evaluation]) -> List[Tuple[str, str]]:
     found = None
     for ev in failing:
         p = ev.problem
-        here = {name for name, g in variant_gradients(p.net, p.params, p.X, p.Y,
-                                                       eta=ctx.eta if ctx.impl.train_step else None).items()
+        here = {name for name, g in all_variant_gradients(p.net, p.params, p.X, p.Y,
+                                                           eta=ctx.eta if ctx.impl.train_step else None).items()
                 if close(ev.outcome.grads, g, _match_tol(ev, name, g, ctx.dtype))
                 and (name != "float32" or _float32_like(ev, g))}
         found = here if found is None else found & here
-    return [(n, VARIANTS[n][0]) for n in VARIANTS if found and n in found]
+    return [(n, ALL_VARIANTS[n][0]) for n in ALL_VARIANTS if found and n in found]
 
 
 def arrays(ev: Evaluation) -> Optional[Tuple[str, str]]:

@@ -51,6 +51,7 @@ class Evaluation:
 
 def evaluate(ctx: Context, p: Problem) -> Evaluation:
     """The implementation on ``p`` against the reference (tolerance as in reference.agreement)."""
+    p = ctx.model(p)
     out = ctx.call(p)
     expected = gradients(p.net, p.params, p.X, p.Y)
     if not out.ok:
@@ -61,13 +62,27 @@ def evaluate(ctx: Context, p: Problem) -> Evaluation:
 
 
 def random_problem(net: Network, N: int, rng: np.random.Generator, *, scale: float = 1.0, dtype=np.float64) -> Problem:
-    """Parameters uniform in [-scale, scale], X uniform in [-3, 3], Y in [0, 1] (or [-3, 3]), rounded to dtype."""
+    """Parameters uniform in [-scale, scale], X uniform in [-3, 3], Y in [0, 1] (or [-3, 3]), rounded to dtype.
+
+    A softmax output gets one-hot targets; a network without biases zero biases.
+    """
     r = lambda a: np.asarray(a).astype(dtype).astype(np.float64)  # noqa: E731
     params = [(r(rng.uniform(-scale, scale, net.weight_shape(l))), r(rng.uniform(-scale, scale, net.bias_shape(l))))
               for l in range(1, net.L + 1)]
+    if not net.bias:
+        params = [(W, np.zeros_like(b)) for W, b in params]
     X = r(rng.uniform(-3, 3, (net.n(0), N)))
+    if net.output == "softmax":
+        return Problem(net, params, X, np.eye(net.n(net.L))[:, rng.integers(0, net.n(net.L), N)])
     Y = r(rng.uniform(0, 1, (net.n(net.L), N)) if net.output == "sigmoid" else rng.uniform(-3, 3, (net.n(net.L), N)))
     return Problem(net, params, X, Y)
+
+
+def _like(net: Network, sizes) -> Optional[Network]:
+    """``net``'s model on other layer sizes, or None where it cannot be (a softmax over one unit)."""
+    if net.output == "softmax" and sizes[-1] < 2:
+        return None
+    return net.replace(layer_sizes=list(sizes))
 
 
 def _hidden(sizes) -> tuple:
@@ -79,25 +94,24 @@ def _width_nets(sup, net: Network) -> Tuple[Optional[Network], Optional[Network]
 
     Input and output widths stay those of ``net`` (for depth 1: all widths 1, all >= 2).
     """
-    out = net.output
     if sup.layer_sizes is not None:
         archs = sorted({tuple(s) for s in sup.layer_sizes}, key=lambda s: (len(s) != len(net.layer_sizes), sum(s)))
-        narrow = next((Network(s, output=out) for s in archs if min(_hidden(s)) == 1), None)
-        wide = next((Network(s, output=out) for s in archs if min(_hidden(s)) >= 2), None)
+        narrow = next((_like(net, s) for s in archs if min(_hidden(s)) == 1 and _like(net, s)), None)
+        wide = next((_like(net, s) for s in archs if min(_hidden(s)) >= 2 and _like(net, s)), None)
         return narrow, wide
     wide_w = max(2, min(sup.max_width, 3))
     if net.L == 1:
-        return Network([1, 1], output=out), Network([wide_w, wide_w], output=out)
+        return _like(net, [1, 1]), _like(net, [wide_w, wide_w])
     ends = lambda hidden: [net.n(0)] + [hidden] * (net.L - 1) + [net.n(net.L)]  # noqa: E731
-    return Network(ends(1), output=out), Network(ends(wide_w), output=out)
+    return _like(net, ends(1)), _like(net, ends(wide_w))
 
 
 def _depth_nets(sup, net: Network) -> List[Tuple[str, Network]]:
     if sup.layer_sizes is not None:
-        return [(f"depth {len(s) - 1}", Network(s, output=net.output)) for s in sorted({tuple(s) for s in sup.layer_sizes})
-                if len(s) != len(net.layer_sizes)][:3]
+        return [(f"depth {len(s) - 1}", _like(net, s)) for s in sorted({tuple(s) for s in sup.layer_sizes})
+                if len(s) != len(net.layer_sizes) and _like(net, s)][:3]
     w = max(2, min(sup.max_width, 3))
-    return [(f"depth {d}", Network([net.n(0)] + [w] * (d - 1) + [net.n(net.L)], output=net.output))
+    return [(f"depth {d}", _like(net, [net.n(0)] + [w] * (d - 1) + [net.n(net.L)]))
             for d in range(sup.min_depth, min(sup.max_depth, 4) + 1) if d != net.L]
 
 
@@ -109,8 +123,8 @@ def _probe_specs(ctx: Context, p: Problem) -> List[Tuple[str, Network, int, floa
         specs.append((f"N={k}", net, k, 1.0))
         n_L = net.n(net.L)
         for other in (n_L + 1, n_L - 1):
-            if other >= 1:
-                specs.append(("other n_L", Network(list(net.layer_sizes[:-1]) + [other], output=net.output), k, 1.0))
+            if other >= 1 and _like(net, list(net.layer_sizes[:-1]) + [other]) is not None:
+                specs.append(("other n_L", _like(net, list(net.layer_sizes[:-1]) + [other]), k, 1.0))
                 break
     narrow, wide = _width_nets(sup, net)
     if narrow is not None and wide is not None:
@@ -118,11 +132,11 @@ def _probe_specs(ctx: Context, p: Problem) -> List[Tuple[str, Network, int, floa
     specs += [(name, d_net, k or N, 1.0) for name, d_net in _depth_nets(sup, net)]
     w = max(2, min(sup.max_width, 3))
     if net.L >= 2 and sup.layer_sizes is None:   # all W square: transposition bugs compute instead of raising
-        specs.append(("square", Network([w] * (net.L + 1), output=net.output), k or N, 1.0))
+        specs.append(("square", _like(net, [w] * (net.L + 1)), k or N, 1.0))
     specs.append(("small z", net, N, 0.5))
     specs.append(("large z", net, N, 800.0))
     specs.append(("large -z", net, N, -800.0))
-    return [(name, n, m, s) for name, n, m, s in specs if ctx.impl.support.covers(n, m)]
+    return [(name, n, m, s) for name, n, m, s in specs if n is not None and ctx.impl.support.covers(n, m)]
 
 
 def run_probes(ctx: Context, p: Problem) -> Dict[str, Evaluation]:

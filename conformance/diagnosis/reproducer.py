@@ -47,10 +47,8 @@ def array_code(arr) -> str:
 
 def problem_code(p: Problem) -> str:
     """Python statements defining ``net``, ``params``, ``X`` and ``Y`` exactly (reference conventions)."""
-    sizes = list(p.net.layer_sizes)
-    out = f", output={p.net.output!r}" if p.net.output != "sigmoid" else ""
     pairs = ",\n    ".join(f"({array_code(W)}, {array_code(b)})" for W, b in p.params)
-    return (f"net = Network({sizes}{out})\n"
+    return (f"net = {p.net!r}\n"
             f"params = [\n    {pairs},\n]\n"
             f"X = {array_code(p.X)}\n"
             f"Y = {array_code(p.Y)}")
@@ -58,7 +56,9 @@ def problem_code(p: Problem) -> str:
 
 def problem_dict(p: Problem) -> dict:
     """The example as JSON-ready lists of exact floats (a float's repr round-trips through JSON)."""
-    return {"layer_sizes": list(p.net.layer_sizes), "output": p.net.output,
+    net = p.net
+    return {"layer_sizes": list(net.layer_sizes), "output": net.output, "hidden": net.hidden, "loss": net.loss,
+            "l2": net.l2, "l2_bias": net.l2_bias, "bias": net.bias, "slope": net.slope,
             "params": [[np.asarray(W, dtype=np.float64).tolist(), np.asarray(b, dtype=np.float64).tolist()]
                        for W, b in p.params],
             "X": np.asarray(p.X, dtype=np.float64).tolist(), "Y": np.asarray(p.Y, dtype=np.float64).tolist()}
@@ -66,7 +66,8 @@ def problem_dict(p: Problem) -> dict:
 
 def problem_from_dict(d: dict) -> Problem:
     """The inverse of ``problem_dict``."""
-    net = Network(d["layer_sizes"], output=d.get("output", "sigmoid"))
+    model = {key: d[key] for key in ("hidden", "loss", "l2", "l2_bias", "bias", "slope") if key in d}
+    net = Network(d["layer_sizes"], output=d.get("output", "sigmoid"), **model)
     params = [(np.array(W, dtype=np.float64).reshape(net.weight_shape(l)),
                np.array(b, dtype=np.float64).reshape(net.bias_shape(l)))
               for l, (W, b) in enumerate(d["params"], start=1)]

@@ -22,7 +22,8 @@ library's order; a cause is named when a model is consistent, or explains at lea
 The library is built from families, instantiated on the problem's shapes (never a
 list of known bugs):
 
-    variant       every backprop variant of ``conformance.diagnosis.variants``: derivatives at the
+    variant       every backprop variant of ``conformance.diagnosis.variants`` and ``model_variants``
+                  (softmax Jacobian, cross-entropy, other activations' derivatives): derivatives at the
                   wrong quantity or of another function, missing factors, samples left out,
                   integer inputs, float32 rounding, a training step updating before backpropagating
     zero          some arrays zero (a layer skipped, all of dW or all of db), the others right
@@ -44,7 +45,7 @@ import numpy as np
 from conformance.core.tolerances import agreement_tolerance
 from conformance.diagnosis.factors import Observation, explain
 from conformance.diagnosis.probes import Evaluation
-from conformance.diagnosis.variants import VARIANTS, variant_gradients
+from conformance.diagnosis.model_variants import ALL_VARIANTS, all_variant_gradients
 
 __all__ = ["NAME_AT", "Model", "Explanation", "library", "explain_residual", "explained_share"]
 
@@ -151,12 +152,12 @@ def _groups(L: int) -> List[Tuple[str, Selector]]:
 # ----------------------------------------------------------------------------- the families
 
 def _variant_model(name: str, rank: int) -> Model:
-    cause, _, words = VARIANTS[name]
+    cause, _, words = ALL_VARIANTS[name]
 
     def predict(ev, cache):
         if "variants" not in cache:
             p = ev.problem
-            cache["variants"] = variant_gradients(p.net, p.params, p.X, p.Y, eta=cache.get("eta"))
+            cache["variants"] = all_variant_gradients(p.net, p.params, p.X, p.Y, eta=cache.get("eta"))
         g = cache["variants"].get(name)
         if g is None or (name == "float32" and not _float32_like(ev, g)):
             return None
@@ -329,7 +330,7 @@ def _decay_words(values, with_bias: bool, per_N: bool, l1: bool = False) -> str:
 def library(L: int) -> List[Model]:
     """Every model for networks of depth L, in the library's order."""
     models: List[Model] = []
-    models += [_variant_model(name, len(models) + i) for i, name in enumerate(VARIANTS)]
+    models += [_variant_model(name, len(models) + i) for i, name in enumerate(ALL_VARIANTS)]
     models += [_transpose_model(None, len(models)), _shift_model(+1, len(models) + 1), _shift_model(-1, len(models) + 2)]
     models += [_transpose_model(l, len(models) + l) for l in range(L)]
     models += [_zero_model(words, select, len(models) + i) for i, (words, select) in enumerate(_groups(L))]

@@ -12,12 +12,18 @@ from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 
-from reference.activations import sigmoid_prime
+from reference.activations import hidden_function, sigmoid_prime
 from reference.forward import forward
 from reference.gradients import gradients
+from reference.losses import add_l2, output_error, softmax_jacobian_t
 from reference.network import Network, Params
 
-__all__ = ["VARIANTS", "backprop_variant", "variant_gradients"]
+__all__ = ["VARIANTS", "backprop_variant", "variant_gradients", "output_delta", "A_FORM"]
+
+#: Each hidden activation's derivative written from its value a (sigma' = a (1 - a), tanh' = 1 - a^2, ...):
+#: the 'z_form' bug applies it to z.  relu's (a > 0) is relu' itself.
+A_FORM = {"sigmoid": lambda x: x * (1 - x), "tanh": lambda x: 1 - x * x, "relu": lambda x: (x > 0).astype(float),
+          "identity": np.ones_like}
 
 
 #: sigma'(z^l) as a variant computes it: the right one, at the wrong quantity, or another function's derivative.
@@ -33,21 +39,65 @@ _DERIVATIVES = {
 
 
 def _sp(net: Network, l: int, z: np.ndarray, a: np.ndarray, mode: str) -> np.ndarray:
-    """sigma'(z^l) as the variant computes it (``_DERIVATIVES``); 1 at an identity output."""
-    if l == net.L and net.output == "identity":
+    """f'(z^l) as the variant computes it: 1 at an identity or softmax output; 'one' or 'ones' no f' at all;
+    in sigmoid layers ``_DERIVATIVES[mode]``; in layers of another hidden activation 'z' f'(z) (right),
+    'a' f'(a), 'z_form' its a-form applied to z (1 - z^2 for tanh), any other mode the right f'(z)."""
+    if l == net.L and net.output in ("identity", "softmax"):
         return np.ones_like(z)
+    if mode in ("one", "ones"):
+        return np.ones_like(z)
+    if l < net.L and net.hidden != "sigmoid":
+        f_prime = hidden_function(net.hidden, net.slope)[1]
+        form = A_FORM.get(net.hidden, f_prime)
+        return {"a": lambda: f_prime(a), "z_form": lambda: form(z)}.get(mode, lambda: f_prime(z))()
     return _DERIVATIVES[mode](z, a)
+
+
+def output_delta(net: Network, z: np.ndarray, a: np.ndarray, Y: np.ndarray, bp1: str) -> Optional[np.ndarray]:
+    """delta^L of BP1 with a softmax or cross-entropy bug (None where the bug cannot occur):
+
+        correct           J^T dC/da (``reference.losses.output_error``)
+        no_jacobian       dC/da itself: a - y (squared error), -y / a (categorical cross-entropy)
+        diagonal          diag(J) dC/da = a (1 - a) dC/da: the softmax treated as elementwise
+        doubled           J^T applied to the correct delta once more
+        sigma_prime_left  (a - y) sigma'(z) for the binary cross-entropy
+    """
+    if bp1 == "correct":
+        return output_error(net, z, a, Y)
+    if bp1 == "sigma_prime_left":
+        return (a - Y) * sigmoid_prime(z) if net.loss == "binary_cross_entropy" else None
+    if net.output != "softmax":
+        return None
+    if net.loss == "categorical_cross_entropy":
+        if np.any(a == 0.0):
+            return None
+        dC_da = -Y / a
+    else:
+        dC_da = a - Y
+    return {"no_jacobian": lambda: dC_da, "diagonal": lambda: a * (1 - a) * dC_da,
+            "doubled": lambda: softmax_jacobian_t(a, output_error(net, z, a, Y))}[bp1]()
 
 
 def backprop_variant(net: Network, params: Params, X, Y, *, sp: str = "z", output_sp: bool = True,
                      transpose: bool = True, bp4_shift: int = 0, bias: str = "mean",
-                     eta_update: Optional[float] = None, hidden_sp: str = "") -> Optional[Params]:
-    """A batched backprop with one switch per bug; None when the switch needs shapes the net lacks."""
+                     eta_update: Optional[float] = None, hidden_sp: str = "", bp1: str = "correct"
+                     ) -> Optional[Params]:
+    """A batched backprop with one switch per bug; None when the switch needs shapes the net lacks.
+
+    ``sp`` is how f'(z^l) is computed (``_sp``), ``hidden_sp`` overrides it in the hidden layers;
+    ``bp1`` is a softmax or cross-entropy bug of ``output_delta`` (the squared error at a sigmoid or
+    identity output keeps ``sp`` and ``output_sp``); the L2 term and missing biases are as declared.
+    """
     fp = forward(net, params, X)
     L, N = net.L, fp.a(0).shape[1]
     Ws = [np.array(W, dtype=np.float64) for W, _ in params]
-    s = _sp(net, L, fp.z(L), fp.a(L), sp) if (output_sp or net.output == "identity") else np.ones_like(fp.z(L))
-    delta = (fp.a(L) - np.asarray(Y, dtype=np.float64)) * s
+    if net.loss == "half_sse" and net.output != "softmax" and bp1 == "correct":
+        s = _sp(net, L, fp.z(L), fp.a(L), sp) if (output_sp or net.output == "identity") else np.ones_like(fp.z(L))
+        delta = (fp.a(L) - np.asarray(Y, dtype=np.float64)) * s
+    else:
+        delta = output_delta(net, fp.z(L), fp.a(L), np.asarray(Y, dtype=np.float64), bp1)
+        if delta is None:
+            return None
     out = [None] * L
     for l in range(L, 0, -1):
         if l < L:
@@ -68,10 +118,12 @@ def backprop_variant(net: Network, params: Params, X, Y, *, sp: str = "z", outpu
         gb = {"mean": lambda: delta.sum(axis=1) / N, "first": lambda: delta[:, 0].copy(),
               "last": lambda: delta[:, -1].copy(), "first_over_N": lambda: delta[:, 0] / N,
               "last_over_N": lambda: delta[:, -1] / N, "units": lambda: delta.sum(axis=0) / N}[bias]()
+        if not net.bias:
+            gb = np.zeros(net.n(l))
         out[l - 1] = (gW, gb)
         if eta_update is not None:
             Ws[l - 1] = Ws[l - 1] - eta_update * gW
-    return out
+    return add_l2(net, params, out)
 
 
 def _subset(net, params, X, Y, cols, divide_by_n: bool):
@@ -86,6 +138,8 @@ def _subset(net, params, X, Y, cols, divide_by_n: bool):
 
 
 def _float32(net, params, X, Y):
+    if net.hidden != "sigmoid" or net.output == "softmax" or net.loss != "half_sse" or net.l2 or not net.bias:
+        return None            # written for the documents' network only
     f = np.float32
     a = [np.asarray(X, dtype=f)]
     zs = []
@@ -117,12 +171,19 @@ def _cols(X, which: str):
             "first_only": [0], "last_only": [N - 1], "first_half": list(range(N // 2))}[which]
 
 
+def _sigmoid_layers(net: Network) -> bool:
+    """Every layer that has a derivative is a sigmoid (the other activations' variants: ``model_variants``)."""
+    return net.hidden == "sigmoid" or net.L == 1
+
+
 V = Callable[..., Optional[Params]]
 #: name -> (cause key, function(net, params, X, Y, eta) -> gradient or None, what the bug is, in words)
 VARIANTS: Dict[str, Tuple[str, V, str]] = {
-    "sigma_prime_of_a": ("sigma_prime_at_activation", lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, sp="a"),
+    "sigma_prime_of_a": ("sigma_prime_at_activation",
+                         lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, sp="a") if _sigmoid_layers(n) else None,
                          "sigma'(a^l) = sigma(a)(1 - sigma(a)) used where sigma'(z^l) belongs (BP1/BP2)"),
-    "sigma_prime_z_form": ("sigma_prime_at_activation", lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, sp="z_form"),
+    "sigma_prime_z_form": ("sigma_prime_at_activation",
+                           lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, sp="z_form") if _sigmoid_layers(n) else None,
                            "the activation form a (1 - a) applied to z instead of to a"),
     "tanh_derivative": ("wrong_derivative", lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, sp="tanh_form"),
                         "sigma' computed as 1 - a^2 (the derivative of tanh) instead of a (1 - a)"),
@@ -134,8 +195,10 @@ VARIANTS: Dict[str, Tuple[str, V, str]] = {
                               lambda n, p, X, Y, e: None if n.L < 2 else backprop_variant(n, p, X, Y, hidden_sp="one"),
                               "BP2 without sigma'(z^l): delta^l = (W^{l+1})^T delta^{l+1} in the hidden layers"),
     "no_output_sigma_prime": ("missing_output_sigma_prime",
-                              lambda n, p, X, Y, e: None if n.output == "identity" else backprop_variant(n, p, X, Y, output_sp=False),
-                              "BP1 as delta^L = a^L - y, without sigma'(z^L)"),
+                              lambda n, p, X, Y, e: None if n.output != "sigmoid" or n.loss != "half_sse"
+                              else backprop_variant(n, p, X, Y, output_sp=False),
+                              "BP1 as delta^L = a^L - y, without sigma'(z^L) (the binary cross-entropy's delta^L: if "
+                              "that is the loss, declare loss_kind='binary_cross_entropy')"),
     "bp2_no_transpose": ("missing_transpose_bp2", lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, transpose=False),
                          "BP2 as W^{l+1} delta^{l+1} instead of (W^{l+1})^T delta^{l+1}"),
     "bp4_a_l": ("layer_shift", lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, bp4_shift=1),
@@ -173,11 +236,13 @@ for _which in ("first_N_minus_1", "last_N_minus_1", "first_only", "last_only", "
             f"{', then divided by the full N' if _div else ''}")
 
 
-def variant_gradients(net: Network, params: Params, X, Y, *, eta: Optional[float] = None) -> Dict[str, Params]:
-    """Every applicable variant's gradient on one problem (variants that fail to apply are left out)."""
+def variant_gradients(net: Network, params: Params, X, Y, *, eta: Optional[float] = None,
+                      variants: Optional[dict] = None) -> Dict[str, Params]:
+    """Every applicable variant's gradient on one problem (variants that fail to apply are left out);
+    ``variants`` defaults to ``VARIANTS``."""
     out = {}
     with np.errstate(all="ignore"):
-        for name, (_, fn, _) in VARIANTS.items():
+        for name, (_, fn, _) in (VARIANTS if variants is None else variants).items():
             try:
                 g = fn(net, params, X, Y, eta)
             except (ValueError, IndexError, FloatingPointError):

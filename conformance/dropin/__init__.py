@@ -9,11 +9,11 @@
 ``protocol`` and ``ready_adapters`` need only numpy: they are all a process
 running user code imports of this package.
 """
-from conformance.dropin.protocol import (BIASES, DTYPES, LAYOUTS, LOSSES, OUTPUTS, REDUCTIONS, SAMPLES, WEIGHTS,
+from conformance.dropin.protocol import (BIASES, DTYPES, HIDDENS, LAYOUTS, LOSSES, OUTPUTS, REDUCTIONS, SAMPLES, WEIGHTS,
                                          Conventions, Implementation, KnownFailure, Support, implementation)
-from conformance.dropin.ready_adapters import (forward_backward, from_object, parse_gradients, per_sample, sizes_of,
-                                               training_step, whole_batch)
+from conformance.dropin.ready_adapters import (fit_step, forward_backward, from_object, parse_gradients, per_sample,
+                                               sizes_of, training_step, whole_batch)
 
-__all__ = ["BIASES", "DTYPES", "LAYOUTS", "LOSSES", "OUTPUTS", "REDUCTIONS", "SAMPLES", "WEIGHTS", "Conventions",
-           "Implementation", "KnownFailure", "Support", "implementation", "forward_backward", "from_object",
+__all__ = ["BIASES", "DTYPES", "HIDDENS", "LAYOUTS", "LOSSES", "OUTPUTS", "REDUCTIONS", "SAMPLES", "WEIGHTS", "Conventions",
+           "Implementation", "KnownFailure", "Support", "implementation", "fit_step", "forward_backward", "from_object",
            "parse_gradients", "per_sample", "sizes_of", "training_step", "whole_batch"]

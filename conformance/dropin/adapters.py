@@ -10,12 +10,19 @@ is translated here and nowhere else:
     samples   "columns" X (n_0, N)  | "rows" X (N, n_0)
     weights   "out_in"  W (n_l, n_{l-1}) | "in_out" W (n_{l-1}, n_l)
     bias      "vector" (n,) | "column" (n, 1) | "row" (1, n) | "folded": the
-              last column of W (out_in) or its last row (in_out)
+              last column of W (out_in) or its last row (in_out) | "none": no biases,
+              params [W1, W2, ...] in either layout, the reference's b^l held at 0
     layout    "pairs" [(W1, b1), ...] (or [W1, ...] when folded) | "flat" [W1, b1, ...]
     dtype     "float64" | "float32"
-    loss and reduction: the implementation's loss is k times the reference loss,
+    loss and reduction: the implementation's data loss is k times the reference's,
               k = loss_factor(...) = (N if reduction == "sum") * (2 / n_L if loss == "mse"),
               so its gradient is k times the reference gradient.
+    L2        the implementation adds (lambda / d)/2 sum ||W||^2 to its (k-scaled) loss, d the
+              ``l2_divisor`` (1, the batch size N, or a training-set size n), so
+              C_impl = k (C_data + (lambda / (d k))/2 sum ||W||^2) = k C_ref with the reference's
+              lambda_ref = lambda / (d k) (``reference_l2``): dividing the gradient by k stays
+              exact with the L2 term present, and ``reference_network`` gives the network to
+              compare with for a batch of N.
 
 A training step's gradient is recovered from its update: g = (theta_before - theta_after) / eta.
 The ready adapters for common shapes (per-sample class, whole-batch function,
@@ -28,14 +35,15 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from conformance.dropin.protocol import Conventions, Implementation
-from conformance.dropin.ready_adapters import (StructureError, forward_backward, from_object, parse_gradients,
-                                        per_sample, sizes_of, training_step, whole_batch)
+from conformance.dropin.ready_adapters import (StructureError, fit_step, forward_backward, from_object,
+                                               parse_gradients, per_sample, sizes_of, training_step, whole_batch)
 from reference.network import Network, Params
 
-__all__ = ["ETA", "StructureError", "conventions_of", "loss_factor", "native_shapes", "to_native",
+__all__ = ["ETA", "StructureError", "conventions_of", "loss_factor", "reference_l2", "reference_network",
+           "native_shapes", "to_native",
            "native_to_reference", "gradient_from_native", "gradient_of", "gradients_of", "step_of", "output_of",
            "round_to_dtype", "native_index", "native_location",
-           "per_sample", "from_object", "training_step", "forward_backward", "whole_batch",
+           "per_sample", "from_object", "training_step", "fit_step", "forward_backward", "whole_batch",
            "parse_gradients", "sizes_of"]
 
 #: Learning rate the suite passes to a training step: a power of two, so that
@@ -64,6 +72,23 @@ def loss_factor(conv: Conventions, net: Network, N: Optional[int]) -> float:
     return k
 
 
+def reference_l2(conv: Conventions, net: Network, N: int) -> float:
+    """lambda_ref = lambda / (d k): the reference's L2 coefficient for the declared one on a batch of N."""
+    if conv.l2 == 0:
+        return 0.0
+    d = N if conv.l2_divisor == "N" else conv.l2_divisor
+    return float(conv.l2) / (d * loss_factor(conv, net, N))
+
+
+def reference_network(impl_or_conventions, net: Network, N: int) -> Network:
+    """``net`` with the L2 term the implementation's declaration means on a batch of N (reference terms)."""
+    conv = conventions_of(impl_or_conventions)
+    l2 = reference_l2(conv, net, N)
+    if (net.l2, net.l2_bias) == (l2, conv.l2_bias):
+        return net
+    return net.replace(l2=l2, l2_bias=bool(conv.l2_bias))
+
+
 def _bias_shape(conv: Conventions, n: int) -> tuple:
     return {"vector": (n,), "column": (n, 1), "row": (1, n)}[conv.bias]
 
@@ -74,7 +99,9 @@ def native_shapes(conv: Conventions, net: Network) -> List[Tuple[int, str, tuple
     for l in range(1, net.L + 1):
         n_out, n_in = net.weight_shape(l)
         w = (n_out, n_in) if conv.weights == "out_in" else (n_in, n_out)
-        if conv.bias == "folded":
+        if conv.bias == "none":
+            out.append((l, "W", w))
+        elif conv.bias == "folded":
             w = (n_out, n_in + 1) if conv.weights == "out_in" else (n_in + 1, n_out)
             out.append((l, "W|b", w))
         else:
@@ -95,13 +122,15 @@ def to_native(impl_or_conventions, net: Network, params: Params, X, Y):
     for W, b in params:  # np.array(..., copy=True): never hand out the caller's arrays
         W, b = np.array(W, dtype=dt, copy=True), np.array(b, dtype=dt, copy=True)
         Wn = W if conv.weights == "out_in" else W.T
-        if conv.bias == "folded":
+        if conv.bias == "none":
+            arrays.append([np.array(Wn, order="C", copy=True)])
+        elif conv.bias == "folded":
             col = b[:, np.newaxis] if conv.weights == "out_in" else b[np.newaxis, :]
             axis = 1 if conv.weights == "out_in" else 0
             arrays.append([np.array(np.concatenate([Wn, col], axis=axis), order="C", copy=True)])
         else:
             arrays.append([np.array(Wn, order="C", copy=True), b.reshape(_bias_shape(conv, b.shape[0])).copy()])
-    if conv.layout == "flat":
+    if conv.layout == "flat" or conv.bias == "none":
         native = [a for pair in arrays for a in pair]
     elif conv.bias == "folded":
         native = [pair[0] for pair in arrays]
@@ -116,11 +145,12 @@ def to_native(impl_or_conventions, net: Network, params: Params, X, Y):
 def _flat_native(conv: Conventions, net: Network, native) -> list:
     """The native arrays in native order, checking the container structure."""
     expected = native_shapes(conv, net)
-    what = "a flat list [W1, b1, W2, b2, ...]" if conv.layout == "flat" else (
-        "a list of W (bias folded in)" if conv.bias == "folded" else "a list of (W, b) pairs")
+    what = ("a list [W1, W2, ...] (no biases)" if conv.bias == "none" else
+            "a flat list [W1, b1, W2, b2, ...]" if conv.layout == "flat" else
+            "a list of W (bias folded in)" if conv.bias == "folded" else "a list of (W, b) pairs")
     if not isinstance(native, (list, tuple)):
         raise StructureError(f"expected {what} for {net}, got {type(native).__name__}")
-    if conv.layout == "flat" or conv.bias == "folded":
+    if conv.layout == "flat" or conv.bias in ("folded", "none"):
         items = list(native)
     else:
         if len(native) != net.L:
@@ -160,9 +190,12 @@ def native_to_reference(impl_or_conventions, net: Network, native) -> Params:
     items = _flat_native(conv, net, native)
     arrays = [_checked_array(it, l, name, shape) for it, (l, name, shape) in zip(items, native_shapes(conv, net))]
     out = []
-    step = 1 if conv.bias == "folded" else 2
+    step = 1 if conv.bias in ("folded", "none") else 2
     for i, l in enumerate(range(1, net.L + 1)):
-        if conv.bias == "folded":
+        if conv.bias == "none":
+            W = arrays[i] if conv.weights == "out_in" else arrays[i].T
+            b = np.zeros(net.n(l))
+        elif conv.bias == "folded":
             Wf = arrays[i] if conv.weights == "out_in" else arrays[i].T
             W, b = Wf[:, :-1], Wf[:, -1]
         else:
@@ -189,7 +222,7 @@ def gradient_from_native(impl_or_conventions, net: Network, native_grads, *, N: 
 def _native_args(impl: Implementation, net: Network, params: Params, X, Y, eta: float):
     """(positional arguments, keyword arguments) of one native gradient or training-step call."""
     native, Xn, Yn = to_native(impl, net, params, X, Y)
-    kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
+    kwargs = impl.keywords(net)
     return ((native, Xn, Yn) if impl.gradient is not None else (native, Xn, Yn, eta)), kwargs
 
 
@@ -243,7 +276,7 @@ def step_of(impl: Implementation, net: Network, params: Params, X, Y, eta: float
     """
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     native, Xn, Yn = to_native(impl, net, params, X, Y)
-    kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
+    kwargs = impl.keywords(net)
     k = loss_factor(impl.conventions, net, X.shape[1])
     result = impl.train_step(native, Xn, Yn, eta / k, **kwargs)
     return native_to_reference(impl, net, native if result is None else result)
@@ -253,7 +286,7 @@ def output_of(impl: Implementation, net: Network, params: Params, X) -> np.ndarr
     """``impl.forward`` in reference conventions: a^L as an (n_L, N) float64 array (rows transposed back)."""
     X = np.asarray(X, dtype=np.float64)
     native, Xn, _ = to_native(impl, net, params, X, np.zeros((net.n(net.L), X.shape[1])))
-    kwargs = {"output": net.output} if len(impl.support.outputs) > 1 else {}
+    kwargs = impl.keywords(net)
     out = np.asarray(impl.forward(native, Xn, **kwargs), dtype=np.float64)
     return out.T if impl.conventions.samples == "rows" else out
 

@@ -10,6 +10,8 @@ protocol (``conformance.dropin.protocol``):
                                       backward(activations, targets, params)
     training_step(make, step=...)     an object whose step updates its weights in place,
                                       like the first document's DeepNeuralNetwork
+    fit_step(make, init=...)          a class whose own fit() initialises its weights and then
+                                      trains: one update of fit, from the suite's weights
 
 Returned gradients may come in any of these orders (``returns=``):
 
@@ -30,7 +32,7 @@ from typing import Callable, Optional, Sequence, Tuple
 import numpy as np
 
 __all__ = ["StructureError", "parse_gradients", "sizes_of", "per_sample", "from_object",
-           "forward_backward", "whole_batch", "training_step", "RETURNS"]
+           "forward_backward", "whole_batch", "training_step", "fit_step", "RETURNS"]
 
 RETURNS = ("b_w", "w_b", "pairs", "flat")
 
@@ -75,9 +77,10 @@ def parse_gradients(result, returns: str) -> list:
     return pairs
 
 
-def sizes_of(params, *, weights: str = "out_in", folded: bool = False) -> list:
-    """[n_0, n_1, ..., n_L] from native (W, b) pairs (or W alone when the bias is folded)."""
-    Ws = [p if folded else p[0] for p in params]
+def sizes_of(params, *, weights: str = "out_in", folded: bool = False, biases: bool = True) -> list:
+    """[n_0, n_1, ..., n_L] from native (W, b) pairs (or W alone when the bias is folded, or absent:
+    ``biases=False``)."""
+    Ws = [p if (folded or not biases) else p[0] for p in params]
     shapes = [np.shape(W) if weights == "out_in" else np.shape(W)[::-1] for W in Ws]
     return [shapes[0][1] - (1 if folded else 0)] + [s[0] for s in shapes]
 
@@ -128,14 +131,28 @@ def _per_sample(backprop: Callable, *, returns: str, samples: str, keepdims: boo
     return gradient
 
 
-def _set(obj, attrs: Optional[Tuple[str, str]], params) -> None:
+def _arrays(attrs: Tuple[str, ...], params) -> dict:
+    """{attribute: list of copies}: the W's (and the b's when two attributes are named; params
+    are then (W, b) pairs, else W alone, as for layers without biases)."""
+    if len(attrs) == 1:
+        return {attrs[0]: [np.array(W) for W in params]}
+    return {attrs[0]: [np.array(W) for W, _ in params], attrs[1]: [np.array(b) for _, b in params]}
+
+
+def _set(obj, attrs: Optional[Tuple[str, ...]], params) -> None:
     if attrs:
-        setattr(obj, attrs[0], [np.array(W) for W, _ in params])
-        setattr(obj, attrs[1], [np.array(b) for _, b in params])
+        for name, value in _arrays(attrs, params).items():
+            setattr(obj, name, value)
+
+
+def _read(obj, attrs: Tuple[str, ...]) -> list:
+    if len(attrs) == 1:
+        return list(getattr(obj, attrs[0]))
+    return [(W, b) for W, b in zip(getattr(obj, attrs[0]), getattr(obj, attrs[1]))]
 
 
 def from_object(make: Callable, *, method: str = "backprop", per_sample: bool = False,
-                returns: str = "b_w", set_attrs: Optional[Tuple[str, str]] = None,
+                returns: str = "b_w", set_attrs: Optional[Tuple[str, ...]] = None,
                 samples: str = "columns", keepdims: bool = True, reduce: str = "mean") -> Callable:
     """gradient(params, X, Y) from an object: ``make(params)`` builds it, ``method`` computes.
 
@@ -186,8 +203,8 @@ whole_batch = forward_backward
 
 
 def training_step(make: Callable, *, step: str = "backward", forward: Optional[str] = "forward",
-                  set_attrs: Optional[Tuple[str, str]] = ("weights", "biases"),
-                  get_attrs: Optional[Tuple[str, str]] = None) -> Callable:
+                  set_attrs: Optional[Tuple[str, ...]] = ("weights", "biases"),
+                  get_attrs: Optional[Tuple[str, ...]] = None) -> Callable:
     """train_step(params, X, Y, eta) from an object that updates its weights in place.
 
     ``make(params, eta)`` builds the object (e.g. ``DeepNeuralNetwork(sizes_of(params),
@@ -205,6 +222,68 @@ def training_step(make: Callable, *, step: str = "backward", forward: Optional[s
         if forward:
             getattr(obj, forward)(X)
         getattr(obj, step)(X, Y, **kwargs)
-        return [(W, b) for W, b in zip(getattr(obj, get_attrs[0]), getattr(obj, get_attrs[1]))]
+        return _read(obj, get_attrs)
+
+    return train_step
+
+
+def _replace_first_assignment(obj, values: dict) -> None:
+    """Make the first assignment to each attribute of ``values`` store that value instead (later ones go through).
+
+    Done with a subclass of obj's class made for this object alone, holding a property per attribute.
+    """
+    pending = dict(values)
+
+    def attribute(name):
+        def get(self):
+            try:
+                return self.__dict__[name]
+            except KeyError:
+                raise AttributeError(name) from None
+
+        def put(self, value):
+            self.__dict__[name] = pending.pop(name) if name in pending else value
+        return property(get, put)
+    cls = type(obj)
+    obj.__class__ = type(cls.__name__, (cls,), {name: attribute(name) for name in values})
+
+
+def fit_step(make: Callable, *, init: str, fit: str = "fit", set_attrs: Tuple[str, ...] = ("weights", "biases"),
+             get_attrs: Optional[Tuple[str, ...]] = None, fit_kwargs: Optional[dict] = None,
+             eta_kwarg: Optional[str] = None) -> Callable:
+    """train_step(params, X, Y, eta) from a class whose own ``fit()`` initialises its weights, then trains.
+
+    ``make(params, eta)`` builds the object (e.g. ``MLP(sizes_of(params), learning_rate=eta)``);
+    ``fit(X, Y, **fit_kwargs)`` is called for exactly one update (say ``fit_kwargs={"epochs": 1}``,
+    or one mini-batch covering X), with eta as ``fit(..., eta_kwarg=eta)`` when ``eta_kwarg`` is
+    given.  The weights fit would initialise are replaced by the suite's, as ``init`` says:
+
+    * ``init="<method>"``: fit calls ``self.<method>(...)`` to initialise; the adapter replaces that
+      method on the object by the assignment of the suite's W's (and b's) to ``set_attrs``;
+    * ``init="assignment"``: fit assigns each of ``set_attrs`` before training
+      (``self.weights = [np.random.randn(...) ...]``); the first assignment to each stores the
+      suite's arrays instead, later ones (the updates) go through.  (A fit that assigns ``[]``
+      and appends to it needs ``init="<method>"``, or the lists come out too long.)
+
+    ``set_attrs`` names the attributes of the W's and the b's, or of the W's alone for layers
+    without biases; the updated arrays are read back from ``get_attrs`` (default ``set_attrs``).
+    """
+    get_attrs = get_attrs or set_attrs
+    if not set_attrs or len(set_attrs) > 2 or len(get_attrs) != len(set_attrs):
+        raise ValueError("fit_step needs set_attrs (and get_attrs) naming the W's and b's, or the W's alone")
+
+    def train_step(params, X, Y, eta, **kwargs):
+        obj = make(params, eta)
+        values = _arrays(set_attrs, params)
+        if init == "assignment":
+            _replace_first_assignment(obj, values)
+        else:
+            def initialise(*args, **kw):
+                for name, value in values.items():
+                    setattr(obj, name, value)
+            setattr(obj, init, initialise)
+        extra = dict(fit_kwargs or {}, **({eta_kwarg: eta} if eta_kwarg else {}))
+        getattr(obj, fit)(X, Y, **extra, **kwargs)
+        return _read(obj, get_attrs)
 
     return train_step

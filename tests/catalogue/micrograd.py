@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-__all__ = ["Value", "SetValue", "micrograd_gradient", "micrograd_set_graph_gradient"]
+__all__ = ["Value", "SetValue", "micrograd_gradient", "micrograd_set_graph_gradient", "micrograd_relu_softmax_gradient"]
 
 
 class Value:
@@ -64,6 +64,31 @@ class Value:
         out._backward = _backward
         return out
 
+    def relu(self):
+        out = Value(self.data if self.data > 0 else 0.0, (self,))
+
+        def _backward():
+            self.grad += (self.data > 0) * out.grad
+        out._backward = _backward
+        return out
+
+    def exp(self):
+        e = math.exp(self.data)
+        out = Value(e, (self,))
+
+        def _backward():
+            self.grad += e * out.grad
+        out._backward = _backward
+        return out
+
+    def log(self):
+        out = Value(math.log(self.data), (self,))
+
+        def _backward():
+            self.grad += out.grad / self.data
+        out._backward = _backward
+        return out
+
     def backward(self):
         """Seed d(self)/d(self) = 1 and propagate to every Value this one depends on."""
         topo, seen, stack = [], set(), [(self, False)]
@@ -109,3 +134,26 @@ def micrograd_gradient(params, X, Y, value=Value):
 def micrograd_set_graph_gradient(params, X, Y):
     """The same with ``SetValue``: correct, but not bitwise reproducible between identical calls."""
     return micrograd_gradient(params, X, Y, value=SetValue)
+
+
+def micrograd_relu_softmax_gradient(params, X, Y):
+    """The same engine on relu hidden layers, a softmax output and the categorical cross-entropy:
+    C = (1/N) sum_i -sum_j y_ij log softmax(z_i)_j, the softmax written as exp(z_j - m) / sum_k exp(z_k - m)
+    with m the largest logit (a plain float: the shift changes nothing), its log as (z_j - m) - log(sum)."""
+    W = [[[Value(w) for w in row] for row in Wl] for Wl, _ in params]
+    b = [[Value(v) for v in bl] for _, bl in params]
+    N = X.shape[0]
+    loss = Value(0.0)
+    for i in range(N):
+        a = [Value(x) for x in X[i]]
+        for l, (Wl, bl) in enumerate(zip(W, b), start=1):
+            z = [sum((w * x for w, x in zip(row, a)), bj) for row, bj in zip(Wl, bl)]
+            a = z if l == len(W) else [zj.relu() for zj in z]
+        m = max(zj.data for zj in a)
+        log_total = sum(((zj - m).exp() for zj in a), Value(0.0)).log()
+        for zj, yj in zip(a, Y[i]):
+            if yj:
+                loss = loss - ((zj - m) - log_total) * (float(yj) / N)
+    loss.backward()
+    return [(np.array([[w.grad for w in row] for row in Wl]), np.array([v.grad for v in bl]))
+            for Wl, bl in zip(W, b)]
