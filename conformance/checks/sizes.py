@@ -24,7 +24,9 @@ family with none inside is a skip); so are rungs whose projected call time
 time allowance, so a slow correct implementation is never failed for a timeout
 here.  Problems come from a Generator seeded by the run seed, the family and
 the rung: W^l uniform in +-sqrt(3 / n_{l-1}) (z of unit scale, no saturation
-at any width), b^l in +-0.5, X in +-2, Y in [0, 1] (identity output: +-1).
+at any width), b^l in +-0.5 (0 without biases), X in +-2, Y in [0, 1] (identity output: +-1; softmax:
+one-hot class labels).  The rungs carry the declared model: the first declared output and hidden
+activation, the loss, biases or none, the L2 term (lambda set per batch size by ``Context.prepare``).
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ from conformance.checks.agreement import agreement_failure
 from conformance.checks.registry import CheckResult, register
 from conformance.core.context import Context
 from conformance.core.search import CheckFailure
-from conformance.core.strategies import Problem
+from conformance.core.strategies import Problem, model_network
 from reference.network import Network
 
 __all__ = ["LADDERS", "AXES", "DESCRIPTIONS", "sized_problem", "rung_network", "rung_problem", "ladder_cost", "climb"]
@@ -73,17 +75,22 @@ def _n_params(sizes) -> int:
 
 
 def rung_network(support, axis: str, value: int) -> Network:
-    """The network of the rung ``value`` on ``axis``, its fixed sizes moved into the declared support."""
+    """The network of the rung ``value`` on ``axis``, its fixed sizes moved into the declared support, with
+    the declared model (the first declared output and hidden activation, the loss, biases, leaky slope)."""
     output = support.outputs[0]
     if axis == "mnist":
-        return Network(list(MNIST), output=output)
-    if axis == "N" and support.layer_sizes is not None:   # the largest declared architecture
-        return Network(list(max(support.layer_sizes, key=lambda s: (_n_params(s), s))), output=output)
-    if axis == "width":
-        return Network([value] * (_depth(support, 2) + 1), output=output)
-    depth = value if axis == "depth" else _depth(support, len(BATCH_SIZES) - 1)
-    first, hidden, last = (DEPTH_SIZES if axis == "depth" else BATCH_SIZES)
-    return Network(_widths(support, [first] + [hidden] * (depth - 1) + [last]), output=output)
+        sizes = list(MNIST)
+    elif axis == "N" and support.layer_sizes is not None:   # the largest declared architecture
+        sizes = list(max(support.layer_sizes, key=lambda s: (_n_params(s), s)))
+    elif axis == "width":
+        sizes = [value] * (_depth(support, 2) + 1)
+    else:
+        depth = value if axis == "depth" else _depth(support, len(BATCH_SIZES) - 1)
+        first, hidden, last = (DEPTH_SIZES if axis == "depth" else BATCH_SIZES)
+        sizes = _widths(support, [first] + [hidden] * (depth - 1) + [last])
+    if output == "softmax":
+        sizes[-1] = max(sizes[-1], 2)
+    return model_network(support, sizes, output, support.hiddens[0])
 
 
 def _rung_N(support, axis: str, value: int) -> int:
@@ -96,8 +103,16 @@ def sized_problem(net: Network, N: int, seed: int) -> Problem:
     rng = np.random.default_rng([seed, N] + list(net.layer_sizes))
     params = [(rng.uniform(-1, 1, net.weight_shape(l)) * np.sqrt(3.0 / net.n(l - 1)),
                rng.uniform(-0.5, 0.5, net.bias_shape(l))) for l in range(1, net.L + 1)]
+    if not net.bias:
+        params = [(W, np.zeros_like(b)) for W, b in params]
     X = rng.uniform(-2, 2, (net.n(0), N))
-    Y = rng.uniform(0, 1, (net.n(net.L), N)) if net.output == "sigmoid" else rng.uniform(-1, 1, (net.n(net.L), N))
+    n_L = net.n(net.L)
+    if net.output == "softmax":        # class labels: one-hot columns (on the simplex, as the cross-entropy needs)
+        Y = np.eye(n_L)[:, rng.integers(0, n_L, N)]
+    elif net.output == "sigmoid":
+        Y = rng.uniform(0, 1, (n_L, N))
+    else:
+        Y = rng.uniform(-1, 1, (n_L, N))
     return Problem(net, params, X, Y)
 
 

@@ -37,7 +37,6 @@ from conformance.core.strategies import Problem
 from conformance.core.tolerances import agreement_tolerance
 from conformance.diagnosis.factors import Observation, explain, fit_factor
 from conformance.diagnosis.probes import Evaluation, evaluate
-from reference.network import Network
 
 __all__ = ["SizeFinding", "size_condition", "what_is_wrong"]
 
@@ -244,7 +243,7 @@ def _layer_width_condition(ctx: Context, ev: Optional[Evaluation]) -> Optional[S
     base = list(p.net.layer_sizes)
     for j in range(len(base) - 1):
         def make(width, j=j):
-            net = Network(base[:j] + [width] + base[j + 1:], output=p.net.output)
+            net = p.net.replace(layer_sizes=base[:j] + [width] + base[j + 1:])
             if support.gap(net, p.X.shape[1]):
                 return None
             return ctx.prepare(sized_problem(net, p.X.shape[1], ctx.seed_for("sizes.mnist")))

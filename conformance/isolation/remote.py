@@ -40,8 +40,10 @@ def remote_implementation(decl: dict, handle: Optional[WorkerHandle]) -> Impleme
     common = dict(name=decl["name"], source=decl.get("source", ""), description=decl.get("description", ""))
     if decl.get("load_error") or decl.get("unavailable") or handle is None:
         return Implementation(**common, load_error=decl.get("load_error", ""), unavailable=decl.get("unavailable", ""))
-    sup = dict(decl["support"])
-    sup["outputs"] = tuple(sup["outputs"])
+    sup = {key: value for key, value in decl["support"].items() if key != "model"}
+    for key in ("outputs", "hiddens", "input_layouts"):
+        if key in sup:
+            sup[key] = tuple(sup[key])
     if sup.get("layer_sizes") is not None:
         sup["layer_sizes"] = tuple(tuple(s) for s in sup["layer_sizes"])
     calls = {e: RemoteCall(handle, e) for e in decl["entries"]}

@@ -46,7 +46,9 @@ ENTRIES = ("gradient", "train_step", "loss", "forward")
 def declaration(impl: Implementation) -> dict:
     """What the checker needs to know of an implementation, as JSON (its callables as entry names)."""
     support = dataclasses.asdict(impl.support)
-    support["outputs"] = list(support["outputs"])
+    del support["model"]        # derived from the conventions on the checker's side
+    for key in ("outputs", "hiddens", "input_layouts"):
+        support[key] = list(support[key])
     if support["layer_sizes"] is not None:
         support["layer_sizes"] = [list(s) for s in support["layer_sizes"]]
     return {"name": impl.name, "source": impl.source, "description": impl.description,

@@ -11,6 +11,7 @@ import numpy as np
 
 from conformance.dropin.protocol import implementation
 from tests.catalogue.bugs_equations import backward_columns, forward_columns, sigmoid, sigmoid_prime
+from tests.catalogue.bugs_models import mlp_backward, mlp_forward, softmax
 from tests.catalogue.expect import Entry, Expect
 
 
@@ -117,6 +118,18 @@ class GrowingWorkspace:
         return grads
 
 
+# S07: a ReLU + softmax classifier (cross-entropy, L2 lambda = 1e-3 on the batch mean) streamed in chunks of
+# 32: only N // 32 chunks are read, so the ragged tail of every N > 32 not a multiple of 32 is lost.
+def relu_softmax_chunk_tail_dropped(params, X, Y, chunk=32, decay=1e-3):
+    N, total = X.shape[1], None
+    for c in range(max(1, N // chunk)):                                  # BUG: the tail chunk is lost
+        Xc, Yc = X[:, c * chunk:(c + 1) * chunk], Y[:, c * chunk:(c + 1) * chunk]
+        zs, acts = mlp_forward(params, Xc)
+        part = mlp_backward(params, zs, acts, softmax(zs[-1]) - Yc, lambda z, a: (z > 0).astype(float))
+        total = add_into(total, [(gW * Xc.shape[1], gb * Xc.shape[1]) for gW, gb in part])
+    return [(gW / N + decay * W, gb / N) for (gW, gb), (W, _) in zip(total, params)]
+
+
 ENTRIES = [
     Entry(implementation("bug.chunk_tail_dropped", gradient=chunk_tail_dropped),
           "a batch streamed in chunks of 48 that loses the ragged tail",
@@ -142,4 +155,9 @@ ENTRIES = [
           "a backward loop capped at three layers",
           Expect(("sizes.depth",), cause="wrong_from_depth", layer="1",
                  condition=r"right up to depth 3; from depth 4 the first layer's gradients are zero")),
+    Entry(implementation("bug.relu_softmax_chunk_tail_dropped", gradient=relu_softmax_chunk_tail_dropped,
+                         hidden="relu", output="softmax", loss_kind="categorical_cross_entropy", l2=1e-3),
+          "a ReLU + softmax cross-entropy network with L2 streamed in chunks of 32 that loses the ragged tail",
+          Expect(("sizes.batch",), cause="wrong_from_batch_size",
+                 condition=r"right for N <= 32, wrong from N = 33 \(every N not a multiple of 32\)")),
 ]
