@@ -166,6 +166,11 @@ for path, g, e, t in zip(PATHS, leaves(got_native) if got_native is not None els
         print(f"    the largest difference at {list(k)}: expected {float(e[k])!r}, got {float(g[k])!r}")'''
 
 
+def _keywords(impl: Implementation, net) -> str:
+    """The keyword arguments of a call on ``net`` as source text: ', output='softmax', hidden='relu''."""
+    return "".join(f", {key}={value!r}" for key, value in impl.keywords(net).items())
+
+
 def _native_part(impl: Implementation, p: Problem, eta: float, arrays: str) -> List[str]:
     """The call in the implementation's own conventions and the entry-by-entry comparison."""
     conv, net = impl.conventions, p.net
@@ -173,7 +178,7 @@ def _native_part(impl: Implementation, p: Problem, eta: float, arrays: str) -> L
     N = p.X.shape[1]
     k = loss_factor(conv, net, N)
     exp64 = Conventions(**{**conv.__dict__, "dtype": "float64"})
-    kwargs = f", output={net.output!r}" if len(impl.support.outputs) > 1 else ""
+    kwargs = _keywords(impl, net)
     tol = agreement_tolerance(net, p.params, p.X, p.Y, dtype=np.dtype(conv.dtype), expected=expected)
     if impl.train_step is not None:
         after = [(W - eta * k * dW, b - eta * k * db) for (W, b), (dW, db) in zip(p.params, expected)]
@@ -224,7 +229,7 @@ def _source_part(impl: Implementation, p: Problem, eta: float, source: str) -> L
     """The problem rebuilt by ``source`` (reference conventions), translated in the script to the
     implementation's conventions, its function called, and the comparison in its layout."""
     conv = impl.conventions
-    kwargs = f", output={p.net.output!r}" if len(impl.support.outputs) > 1 else ""
+    kwargs = _keywords(impl, p.net)
     step = impl.train_step is not None
     call = (["try:", f"    result = impl.train_step(your_params, your_X, your_Y, {eta!r}{kwargs})",
              "    got_native = your_params if result is None else result   # after one step", _RAISED]
@@ -286,8 +291,7 @@ def reproducer(impl: Implementation, check: str, p: Problem, *, eta: float = ETA
     lines += ["", "# The same example in the reference conventions (samples as columns, W (out, in)):",
               "from reference import Network, gradients", "from conformance.dropin.adapters import gradient_of"]
     if arrays == "npz":
-        lines += [f"net = Network({list(p.net.layer_sizes)}"
-                  + (f", output={p.net.output!r})" if p.net.output != "sigmoid" else ")"),
+        lines += [f"net = {p.net!r}",
                   "params = [(data[f'W{l}'], data[f'b{l}']) for l in range(1, net.L + 1)]",
                   "X, Y = data['ref_X'], data['ref_Y']"]
     else:
@@ -339,8 +343,7 @@ def write_reproducer(path: Path, impl: Implementation, check: str, p: Problem, *
 
 def ladder_source(p: Problem, seed: int, dtype) -> str:
     """Code rebuilding a size-ladder problem from its seed (``conformance.checks.sizes.sized_problem``)."""
-    out = f", output={p.net.output!r}" if p.net.output != "sigmoid" else ""
     return ("from conformance.checks.sizes import sized_problem\n"
             "from conformance.core.context import round_problem\n"
-            f"net, params, X, Y = round_problem(sized_problem(Network({list(p.net.layer_sizes)}{out}), "
+            f"net, params, X, Y = round_problem(sized_problem({p.net!r}, "
             f"{p.X.shape[1]}, seed={seed}), {np.dtype(dtype).name!r})")

@@ -304,9 +304,11 @@ def native_index(conv: Conventions, net: Network, layer: int, param: str, index:
         idx = idx if conv.weights == "out_in" else idx[::-1]
     elif conv.bias == "folded":
         idx = (idx[0], n_in) if conv.weights == "out_in" else (n_in, idx[0])
+    elif conv.bias == "none":          # no bias slot: the entry has no place in the native structure
+        return f"[{l0}]", ()
     else:
         idx = {"vector": idx, "column": (idx[0], 0), "row": (0, idx[0])}[conv.bias]
-    if conv.bias == "folded":
+    if conv.bias in ("folded", "none"):
         path = f"[{l0}]"
     elif conv.layout == "flat":
         path = f"[{2 * l0 + (param == 'b')}]"
@@ -324,7 +326,8 @@ def native_location(conv: Conventions, net: Network, layer: int, param: str, ind
     path, idx = native_index(conv, net, layer, param, index)
     what = {"W": "W", "b": "b"}[param]
     stored = ("(out, in)" if conv.weights == "out_in" else "(in, out)") if param == "W" else \
-        {"vector": "(n,)", "column": "(n, 1)", "row": "(1, n)", "folded": "the extra column of W"}[conv.bias]
+        {"vector": "(n,)", "column": "(n, 1)", "row": "(1, n)", "folded": "the extra column of W",
+         "none": "nowhere (no biases declared)"}[conv.bias]
     if conv.bias == "folded" and param == "b" and conv.weights == "in_out":
         stored = "the extra row of W"
     name = "params" if train_step else "grads"
