@@ -23,10 +23,9 @@ from conformance.checks.registry import CheckResult, compare, register, require,
 from conformance.checks.sizes import sized_problem
 from conformance.core.context import Context
 from conformance.core.search import CheckFailure
-from conformance.core.strategies import Problem, batches, parameters, problems_in
+from conformance.core.strategies import Problem, batches, model_network, parameters, problems_in
 from conformance.core.tolerances import agreement_tolerance
 from reference.gradients import gradients
-from reference.network import Network
 
 __all__ = ["LAYOUT_WORDS", "same_shaped_pairs", "layout_problems", "layout_fixed_problem", "stale"]
 
@@ -139,7 +138,8 @@ def layouts(ctx: Context) -> CheckResult:
 
 def layout_fixed_problem(ctx: Context):
     """The larger problem every layout check ends with ([33, 17, 5], N = 37), or None outside the support."""
-    net = Network(list(LAYOUT_NET), output=ctx.impl.support.outputs[0])
-    if not ctx.impl.support.covers(net, LAYOUT_N):
+    support = ctx.impl.support
+    net = model_network(support, list(LAYOUT_NET), support.outputs[0], support.hiddens[0])
+    if not support.covers(net, LAYOUT_N):
         return None
     return sized_problem(net, LAYOUT_N, ctx.seed_for("interface.layouts"))

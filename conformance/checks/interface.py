@@ -20,7 +20,7 @@ from conformance.checks.registry import CheckResult, register, require, searched
 from conformance.core.context import Context
 from conformance.core.search import CheckFailure
 from conformance.core.strategies import LARGE_SCALES, Problem, batches, model_network, parameters, problems_in
-from conformance.core.tolerances import repeat_tolerance
+from conformance.core.tolerances import add, own_scale_bound, repeat_tolerance
 from conformance.isolation.client import exit_text
 from conformance.isolation.invoke import truncation
 from conformance.isolation.remote import handle_of
@@ -121,8 +121,13 @@ def first_difference(a, b, tol=None):
 
 
 def reordering_tolerance(ctx: Context, p: Problem, *outcomes):
-    """What two identical calls may differ by: the rounding of a reordered sum (``repeat_tolerance``)."""
-    return repeat_tolerance(p.net, p.params, p.X, p.Y, dtype=ctx.dtype, recoveries=[o.recovery for o in outcomes])
+    """What two identical calls may differ by: the rounding of a reordered sum (``repeat_tolerance``), and of
+    the implementation's own values (``own_scale_bound``: a wrong gradient can be far larger than the
+    reference's, and its rounding with it; two calls must still agree)."""
+    own = [own_scale_bound(o.grads, dtype=ctx.dtype, n=max(p.net.layer_sizes) + p.X.shape[1])
+           for o in outcomes if o.grads is not None]
+    return add(repeat_tolerance(p.net, p.params, p.X, p.Y, dtype=ctx.dtype, recoveries=[o.recovery for o in outcomes]),
+               *own)
 
 
 def _pairs(ctx: Context):

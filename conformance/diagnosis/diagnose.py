@@ -361,7 +361,7 @@ def _size_diagnosis(ctx: Context, check: str, failure: CheckFailure, d: Diagnosi
     ladder = failure.data["ladder"]
     if found.cause == "hidden_state":   # the largest call that left the state behind, before the failing one
         big = f"net, {ladder['after']}" if ladder["axis"] == "N" else \
-            f"Network([{ladder['after']}] * {len(p.net.layer_sizes)}, output={p.net.output!r}), {p.X.shape[1]}"
+            f"{p.net.replace(layer_sizes=[ladder['after']] * len(p.net.layer_sizes))!r}, {p.X.shape[1]}"
         source += ("\n# the ladder's largest call first; the smaller call below then fails"
                    f"\ngradient_of(impl, *round_problem(sized_problem({big}, seed={seed}), {ctx.dtype.name!r}))")
     d.rerun = rerun_command(ctx.impl, check, seed=ctx.seed, profile=ctx.profile)

@@ -192,8 +192,9 @@ VARIANTS: Dict[str, Tuple[str, V, str]] = {
     "derivative_one_minus_a": ("wrong_derivative", lambda n, p, X, Y, e: backprop_variant(n, p, X, Y, sp="one_minus_a"),
                                "sigma' computed as 1 - a: the factor a of a (1 - a) is missing"),
     "no_hidden_sigma_prime": ("missing_hidden_sigma_prime",
-                              lambda n, p, X, Y, e: None if n.L < 2 else backprop_variant(n, p, X, Y, hidden_sp="one"),
-                              "BP2 without sigma'(z^l): delta^l = (W^{l+1})^T delta^{l+1} in the hidden layers"),
+                              lambda n, p, X, Y, e: None if n.L < 2 or n.kinked else backprop_variant(n, p, X, Y, hidden_sp="one"),
+                              "BP2 without sigma'(z^l): delta^l = (W^{l+1})^T delta^{l+1} in the hidden layers"
+                              " (for relu layers: model_variants' relu_prime_ones)"),
     "no_output_sigma_prime": ("missing_output_sigma_prime",
                               lambda n, p, X, Y, e: None if n.output != "sigmoid" or n.loss != "half_sse"
                               else backprop_variant(n, p, X, Y, output_sp=False),
