@@ -80,7 +80,10 @@ def test_truth_table_figures_are_each_seeds_mse_before_the_last_update_and_final
     runs = _runs(calls, seeds, 15, 5.0, OR_X, Y)
     perfect = [m for m, acc in runs if acc == 1.0]
     f = result.figures
-    assert set(f) == {"seeds", "accuracy", "mse_at_last_epoch", "perfect_seeds", "ratio_to_printed", "printed_mse"}
+    assert set(f) == {"seeds", "accuracy", "mse_at_last_epoch", "perfect_seeds", "ratio_to_printed", "printed_mse",
+                      "curves", "printed_curve"}
+    assert [c["seed"] for c in f["curves"]] == list(seeds)
+    assert f["printed_curve"] == {"epochs": [15], "mse": [0.05]}
     assert f["seeds"] == [0, 3, 1] and f["printed_mse"] == 0.05
     assert f["accuracy"] == [acc for _, acc in runs]
     assert f["mse_at_last_epoch"] == pytest.approx([m for m, _ in runs], rel=1e-12)
@@ -157,7 +160,9 @@ def test_sin_regression_figures_are_the_mse_at_every_printed_epoch_up_to_epochs(
     assert len(calls) == 8
     expected = [{"seed": s, **{f"mse@{e}": _mse(calls[4 * j + e - 1][0], X, Y) for e in (1, 2, 4)}}
                 for j, s in enumerate(seeds)]
-    assert set(result.figures) == {"seeds", "runs", "printed_mse"}
+    assert set(result.figures) == {"seeds", "runs", "printed_mse", "curves", "printed_curve"}
+    assert [c["seed"] for c in result.figures["curves"]] == [4, 9]
+    assert result.figures["printed_curve"] == {"epochs": [1, 2, 4], "mse": [0.08, 0.07, 0.05]}
     assert result.figures["seeds"] == [4, 9]
     assert result.figures["printed_mse"] == {"1": 0.08, "2": 0.07, "4": 0.05}
     for got, want in zip(result.figures["runs"], expected):

@@ -120,14 +120,18 @@ def test_a_known_failure_that_matches_no_check_is_rejected_with_a_did_you_mean()
 
 
 def test_the_json_report_carries_the_headline_and_the_findings_with_the_explained_share():
-    report = check_implementation(subject("t.summed", "summed"), profile="dev", checks=["reference.agreement"])
+    report = check_implementation(subject("t.summed", "summed", source="/home/me/my_backprop.py"), profile="dev",
+                                  checks=["reference.agreement"])
     data = json.loads(json.dumps(report_json([report], profile="dev", seed=0, seconds=1.0)))
     row = data["implementations"][0]
     assert row["headline"].startswith("1 finding: summed over the batch") and row["verdict"] == "UNEXPECTED"
     [f] = row["findings"]
     assert f["cause"] == "summed_not_averaged" and f["explained"] == pytest.approx(1.0)
     assert f["native"].startswith("grads[") and f["reproducer"].startswith("# Reproduces: t.summed")
-    assert f["rerun"].startswith("backprop-conformance") and "--seed 0" in f["rerun"]
+    assert f["rerun"].startswith("backprop-conformance '/home/me/my_backprop.py::t.summed'") and "--seed 0" in f["rerun"]
+    unnamed = check_implementation(subject("t.summed", "summed"), profile="dev", checks=["reference.agreement"])
+    [g] = report_json([unnamed], profile="dev", seed=0, seconds=1.0)["implementations"][0]["findings"]
+    assert g["rerun"] == ""   # an implementation no file declares: nothing to name on a command line
 
 
 def _shipped_with_known_failures():

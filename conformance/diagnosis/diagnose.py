@@ -241,7 +241,7 @@ def _carried_share(steps) -> Optional[float]:
     if len(steps) < 2 or not np.any(steps[0]):
         return None
     ratios = [float(b @ a) / float(a @ a) for a, b in zip(steps, steps[1:]) if float(a @ a) > 0]
-    if len(ratios) < len(steps) - 1 or not 0 < abs(ratios[0]) < 1 + 1e-9:
+    if len(ratios) < len(steps) - 1 or not 0 < abs(ratios[0]) < 1 - 1e-9:   # |beta| = 1: two values alternating
         return None
     fits = all(np.allclose(b, r * a, rtol=1e-6, atol=1e-12 * float(np.max(np.abs(a))))
                for (a, b), r in zip(zip(steps, steps[1:]), ratios))
