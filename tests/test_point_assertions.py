@@ -70,3 +70,30 @@ def test_gradients_close_with_the_error_model_or_a_relative_bound():
         assert_gradients_close([(W * 1.001, b) for W, b in g], g, params=params, X=X, Y=Y)
     with pytest.raises(AssertionError, match="has shape"):
         assert_gradients_close([(W.T, b) for W, b in g], g)
+
+
+def relu_softmax_no_bias(params, X, Y, *, decay=0.01, jacobian=True):
+    """ReLU hidden layers, softmax + cross-entropy, no biases, L2 decay lambda W: samples as columns."""
+    acts, zs = [X], []
+    for l, W in enumerate(params, start=1):
+        zs.append(W @ acts[-1])
+        acts.append(np.maximum(zs[-1], 0) if l < len(params) else zs[-1])
+    e = np.exp(zs[-1] - zs[-1].max(axis=0))
+    a = e / e.sum(axis=0)
+    delta, N, grads = (a - Y) if jacobian else (a - Y) * a * (1 - a), X.shape[1], []
+    for l in range(len(params), 0, -1):
+        grads.insert(0, delta @ acts[l - 1].T / N + decay * params[l - 1])
+        if l > 1:
+            delta = (params[l - 1].T @ delta) * (zs[l - 2] > 0)
+    return grads
+
+
+def test_the_declared_model_is_asserted_too_relu_softmax_cross_entropy_l2_without_biases():
+    rng = np.random.default_rng(3)
+    params = [rng.standard_normal((4, 3)), rng.standard_normal((3, 4))]
+    X, Y = rng.standard_normal((3, 6)), np.eye(3)[:, rng.integers(0, 3, 6)]
+    model = dict(hidden="relu", output="softmax", loss_kind="categorical_cross_entropy", l2=0.01, bias="none")
+    assert_gradient(relu_softmax_no_bias, params, X, Y, **model)
+    with pytest.raises(AssertionError) as info:
+        assert_gradient(lambda *a: relu_softmax_no_bias(*a, jacobian=False), params, X, Y, name="mine", **model)
+    assert "[mine] reference.agreement:" in str(info.value) and "cause:    cross_entropy_sigma_prime" in str(info.value)

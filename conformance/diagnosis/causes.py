@@ -62,8 +62,8 @@ CAUSES = {
                                 "diagonal a (1 - a) only (the softmax treated as elementwise)",
     "doubled_softmax_jacobian": "the softmax's Jacobian applied twice (J^T (a - y) for the cross-entropy, whose "
                                 "a - y already holds it)",
-    "cross_entropy_sigma_prime": "the cross-entropy's output error with sigma'(z^L) left in: (a - y) sigma'(z^L) "
-                                 "where delta^L = a^L - y",
+    "cross_entropy_sigma_prime": "the cross-entropy's output error with a (1 - a) left in (sigma'(z^L), or the "
+                                 "softmax's diagonal): (a - y) a (1 - a) where delta^L = a^L - y",
     "activation_prime_at_activation": "a hidden activation's derivative taken at a^l instead of z^l (tanh'(a), "
                                       "relu'(a) with relu'(0) = 1), or its a-form applied to z",
     "l2_missing": "the declared L2 term lambda W is missing from the weight gradients",

@@ -166,7 +166,7 @@ def structure_pattern(conv, net, native) -> Optional[Tuple[str, str]]:
     expected = [tuple(shape) for _, _, shape in native_shapes(conv, net)]
     if got is None or len(got) != len(expected) or got == expected:
         return None
-    per = 1 if conv.bias == "folded" else 2
+    per = 1 if conv.bias in ("folded", "none") else 2
     layers = [expected[i:i + per] for i in range(0, len(expected), per)]
     if net.L > 1 and got == [s for layer in reversed(layers) for s in layer]:
         return "layer_shift", ("the layers' gradients come in reverse order: layer l holds the arrays of layer "

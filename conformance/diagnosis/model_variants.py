@@ -7,7 +7,7 @@ where its bug cannot occur (a softmax bug at a sigmoid output, ...):
     softmax_no_jacobian     BP1 without the softmax's Jacobian: delta^L = dC/da^L
     softmax_diagonal        the Jacobian reduced to its diagonal a (1 - a), as for a sigmoid
     softmax_doubled         J^T applied to a delta that already holds it
-    cross_entropy_sigma_prime   (a - y) sigma'(z) for the binary cross-entropy
+    cross_entropy_sigma_prime   (a - y) a (1 - a): sigma'(z), or the softmax's diagonal, left in
     relu_prime_ones         relu' taken at a^l with relu'(0) = 1 (or left out): 1 for every unit
     tanh_prime_of_a         tanh'(a^l) = 1 - tanh(a^l)^2 where 1 - (a^l)^2 belongs
     tanh_prime_z_form       1 - (z^l)^2: tanh's a-form applied to z
@@ -58,9 +58,11 @@ MODEL_VARIANTS = {
                         "the softmax's Jacobian applied twice: J^T once more on a delta^L that already holds it "
                         "(for the cross-entropy a^L - y already is J^T dC/da^L)"),
     "cross_entropy_sigma_prime": ("cross_entropy_sigma_prime",
-                                  _when(lambda n: n.loss == "binary_cross_entropy", bp1="sigma_prime_left"),
-                                  "the binary cross-entropy's delta^L with sigma'(z^L) left in: (a^L - y) sigma'(z^L), "
-                                  "where dC/da = (a - y) / (a (1 - a)) cancels sigma' and delta^L = a^L - y"),
+                                  _when(lambda n: n.loss in ("binary_cross_entropy", "categorical_cross_entropy"),
+                                        bp1="sigma_prime_left"),
+                                  "the cross-entropy's delta^L with a^L (1 - a^L) left in (sigma'(z^L) at a sigmoid "
+                                  "output, the softmax Jacobian's diagonal at a softmax): (a^L - y) a^L (1 - a^L), "
+                                  "where the cross-entropy's delta^L is a^L - y"),
     "relu_prime_ones": ("activation_prime_at_activation", _when(_kinked, sp="ones"),
                         "the relu's derivative taken at a^l with relu'(0) = 1 (a^l >= 0 for every unit), or left out: "
                         "every unit passes its error back, also those with z^l <= 0 (relu'(z^l) = 0 there)"),

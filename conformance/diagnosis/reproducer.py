@@ -115,7 +115,7 @@ def _native_tree_code(conv: Conventions, net: Network, native, dtype: str) -> st
         code = array_code(a)
         return code if dtype == "float64" else code[:-1] + f", dtype=np.{dtype})"
     labels = [f"layer {l}: {name} {shape}" for l, name, shape in native_shapes(conv, net)]
-    if conv.layout == "flat" or conv.bias == "folded":
+    if conv.layout == "flat" or conv.bias in ("folded", "none"):
         items = [f"    {arr(a)},  # {label}" for a, label in zip(native, labels)]
     else:
         items = [f"    ({arr(W)}, {arr(b)}),  # {labels[2 * i]}, {labels[2 * i + 1].split(': ', 1)[1]}"
@@ -129,7 +129,7 @@ def _leaves(native) -> list:
 
 
 def _paths(conv: Conventions, net: Network, root: str) -> List[str]:
-    if conv.layout == "flat" or conv.bias == "folded":
+    if conv.layout == "flat" or conv.bias in ("folded", "none"):
         return [f"{root}[{i}]" for i in range(len(native_shapes(conv, net)))]
     return [f"{root}[{l}][{j}]" for l in range(net.L) for j in (0, 1)]
 
@@ -215,7 +215,7 @@ def _native_inputs(impl: Implementation, p: Problem, arrays: str) -> List[str]:
     if arrays == "npz":
         n = len(native_shapes(conv, net))
         tree = "[data[f'param_{i}'] for i in range(%d)]" % n
-        if not (conv.layout == "flat" or conv.bias == "folded"):
+        if not (conv.layout == "flat" or conv.bias in ("folded", "none")):
             tree = "[(data[f'param_{2 * i}'], data[f'param_{2 * i + 1}']) for i in range(%d)]" % net.L
         return [f"your_params = {tree}", "your_X, your_Y = data['X'], data['Y']"]
     dt = conv.dtype

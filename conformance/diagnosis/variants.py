@@ -60,12 +60,13 @@ def output_delta(net: Network, z: np.ndarray, a: np.ndarray, Y: np.ndarray, bp1:
         no_jacobian       dC/da itself: a - y (squared error), -y / a (categorical cross-entropy)
         diagonal          diag(J) dC/da = a (1 - a) dC/da: the softmax treated as elementwise
         doubled           J^T applied to the correct delta once more
-        sigma_prime_left  (a - y) sigma'(z) for the binary cross-entropy
+        sigma_prime_left  (a - y) a (1 - a): sigma'(z) for the binary cross-entropy, the softmax's
+                          diagonal for the categorical one, left on a delta that needs neither
     """
     if bp1 == "correct":
         return output_error(net, z, a, Y)
-    if bp1 == "sigma_prime_left":
-        return (a - Y) * sigmoid_prime(z) if net.loss == "binary_cross_entropy" else None
+    if bp1 == "sigma_prime_left":      # the sigmoid's a (1 - a), or the softmax's diagonal, left on a - y
+        return (a - Y) * a * (1 - a) if net.loss in ("binary_cross_entropy", "categorical_cross_entropy") else None
     if net.output != "softmax":
         return None
     if net.loss == "categorical_cross_entropy":

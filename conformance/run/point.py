@@ -10,7 +10,7 @@
         when the problem is given, else within a relative bound 32 n u max|expected| per array
 
 Conventions are the keywords of ``conformance.implementation`` (samples, weights, bias, reduction,
-loss_kind, layout, dtype, output).
+loss_kind, layout, dtype, output, and the model: hidden, l2, l2_bias, slope).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from conformance.checks.finite_differences import directional_failure
 from conformance.core.assertions import assert_gradients_close as _assert_close
 from conformance.core.context import Context
 from conformance.core.search import CheckFailure
-from conformance.core.strategies import Problem
+from conformance.core.strategies import Problem, model_network
 from conformance.core.tolerances import agreement_tolerance, own_scale_bound
 from conformance.diagnosis import diagnose_failure
 from conformance.dropin.adapters import native_to_reference
@@ -38,15 +38,17 @@ __all__ = ["assert_gradient", "assert_gradients_close", "problem_of"]
 
 def _weights(conv, params) -> list:
     """The weight matrices of a native parameter list (pairs, flat, or W alone with the bias folded in)."""
-    if conv.bias == "folded":
+    if conv.bias in ("folded", "none"):
         return list(params)
     if conv.layout == "flat":
         return list(params)[0::2]
     return [pair[0] for pair in params]
 
 
-def problem_of(impl: Implementation, params, X, Y, *, output: Optional[str] = None) -> Problem:
-    """The problem in the reference conventions from arrays in the implementation's own (validated)."""
+def problem_of(impl: Implementation, params, X, Y, *, output: Optional[str] = None,
+               hidden: Optional[str] = None) -> Problem:
+    """The problem in the reference conventions from arrays in the implementation's own (validated), on the
+    declared model (``output`` and ``hidden`` choose among several declared activations)."""
     conv = impl.conventions
     if not isinstance(params, (list, tuple)) or not params:
         raise ValueError(f"params must be a non-empty list in the declared layout ({conv.layout}), "
@@ -57,7 +59,8 @@ def problem_of(impl: Implementation, params, X, Y, *, output: Optional[str] = No
     outs = [s[0] if conv.weights == "out_in" else s[1] for s in shapes]
     n_0 = shapes[0][1] if conv.weights == "out_in" else shapes[0][0]
     n_0 -= conv.bias == "folded"
-    net = Network([n_0] + outs, output=output or impl.support.outputs[0])
+    sup = impl.support
+    net = model_network(sup, [n_0] + outs, output or sup.outputs[0], hidden or sup.hiddens[0])
     ref_params = native_to_reference(conv, net, params)
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     rows = conv.samples == "rows"
@@ -73,16 +76,19 @@ def problem_of(impl: Implementation, params, X, Y, *, output: Optional[str] = No
 
 
 def assert_gradient(gradient_fn: Callable, params, X, Y, *, name: str = "gradient", seed: int = 0,
-                    output: Optional[str] = None, **conventions) -> None:
+                    output: Optional[str] = None, hidden: Optional[str] = None, **conventions) -> None:
     """AssertionError with the finding text unless ``gradient_fn`` is right on exactly (params, X, Y).
 
     ``gradient_fn`` may also be an ``Implementation`` (then no convention keywords are given).
-    Checks: reference.agreement and finite_differences.directional on this one problem.
+    Checks: reference.agreement and finite_differences.directional on this one problem.  The model keywords
+    of ``implementation`` (hidden=, loss_kind=, l2=, bias="none", ...) declare another network than the
+    documents'; ``output`` and ``hidden`` choose among several declared activations.
     """
+    chosen = {key: value for key, value in (("output", output), ("hidden", hidden)) if value is not None}
     impl = gradient_fn if isinstance(gradient_fn, Implementation) else \
-        implementation(name, gradient=gradient_fn, **conventions)
-    p = problem_of(impl, params, X, Y, output=output)
+        implementation(name, gradient=gradient_fn, **chosen, **conventions)
     ctx = Context(impl, profile="ci", seed=seed)
+    p = ctx.model(problem_of(impl, params, X, Y, output=output, hidden=hidden))
     for check, run in (("reference.agreement", lambda: agreement_failure(ctx, "reference.agreement", p)),
                        ("finite_differences.directional",
                         lambda: directional_failure(ctx, "finite_differences.directional", p))):

@@ -82,6 +82,15 @@ def softmax_sse_elementwise(params, X, Y):
     return grads
 
 
+# M04b: a softmax classifier with the cross-entropy whose output error keeps the elementwise a (1 - a) copied
+# from a sigmoid network: delta^L = (a - y) a (1 - a), where the cross-entropy's delta^L is a - y.
+def softmax_ce_diagonal_left(params, X, Y):
+    zs, acts = mlp_forward(params, X)
+    a = softmax(zs[-1])
+    delta = (a - Y) * a * (1 - a)                               # BUG: a - y already holds the Jacobian
+    return mlp_backward(params, zs, acts, delta, relu_prime)
+
+
 # M04: sigmoid outputs with the binary cross-entropy, sigma' left in BP1 (network.py's habit).
 def bce_sigma_prime_left(params, X, Y):
     zs, acts = mlp_forward(params, X, hidden=np.tanh)
@@ -174,6 +183,9 @@ ENTRIES = [
     Entry(implementation("bug.bce_sigma_prime_left", gradient=bce_sigma_prime_left, hidden="tanh",
                          loss_kind="binary_cross_entropy"),
           "a cross-entropy gradient with sigma' left in",
+          Expect(_AGREE, cause="cross_entropy_sigma_prime", layer="L")),
+    Entry(implementation("bug.softmax_ce_diagonal_left", gradient=softmax_ce_diagonal_left, **_SOFTMAX_CE),
+          "a softmax cross-entropy gradient with a sigmoid's a (1 - a) left on a - y",
           Expect(_AGREE, cause="cross_entropy_sigma_prime", layer="L")),
     Entry(implementation("bug.relu_prime_at_activation", gradient=relu_prime_at_activation, **_SOFTMAX_CE),
           "the ReLU derivative taken at a instead of z (a >= 0: ones everywhere)",
