@@ -143,8 +143,8 @@ def _refuse_dropped(args, pytest_args: Sequence[str]) -> None:
     if args.in_process:
         given = [name for given, name in _PYTEST_ONLY if given(args, pytest_args)]
         if given:
-            raise UsageError(f"--in-process runs without pytest: {', '.join(given)} need{'s' if len(given) == 1 else ''}"
-                             f" it; drop --in-process (the default worker processes run under pytest)")
+            raise UsageError(f"--in-process runs without pytest, so it cannot honour {', '.join(given)}; drop "
+                             f"--in-process (the default, worker processes, runs under pytest) or {given[0]}")
     if args.list:
         given = ["--" + name.replace("_", "-") for name in _RUN_OUTPUTS if getattr(args, name)]
         if given:
@@ -265,16 +265,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _report(args, settings, found, errors: List[str], limits, pytest_args: List[str]) -> int:
-    from conformance.checks import select_checks
-    from conformance.isolation.client import stop_all
-    from conformance.run.live import PartialJson, Progress, progress_wanted, signals_as_interrupts
-    from conformance.run.pytest_run import Collector
-    from conformance.run.report import json_text, report_json
+    from conformance.run.live import ReportNotWritten, signals_as_interrupts
     mode = ("in-process (not isolated)" if args.in_process else
             f"{'worker processes' if settings.isolation == 'workers' else 'not isolated'}, pytest workers "
             f"{args.workers or 1}")
-    n_checks = len(select_checks(args.checks))
-    print(f"backprop-conformance: {len(found)} implementations x {n_checks} checks, "
+    planned = len(found) * _n_checks(args)
+    print(f"backprop-conformance: {len(found)} implementations x {_n_checks(args)} checks, "
           f"profile {args.profile}, seed {args.seed}, {mode}{', strict' if args.strict else ''}", flush=True)
     if args.repro_dir:
         from conformance.diagnosis.diagnose import REPRO_DIR_VAR
@@ -282,36 +278,18 @@ def _report(args, settings, found, errors: List[str], limits, pytest_args: List[
     if args.replay:
         from conformance.core.corpus import REPLAY_VAR
         os.environ[REPLAY_VAR] = os.path.abspath(args.replay)
-    names, t0 = [i.name for i in found], time.perf_counter()
-    collector = Collector()
-    with signals_as_interrupts() as caught:
-
-        def json_of(complete: bool) -> dict:
-            return report_json(collector.reports(names), profile=args.profile, seed=args.seed,
-                               seconds=time.perf_counter() - t0, workers=args.workers, isolation=settings.isolation,
-                               strict=settings.strict, known_failures_file=settings.known_failures, limits=limits,
-                               complete=complete, interrupted=caught.name, planned=n_checks * len(found))
-        partial = PartialJson(args.json, lambda complete: json_text(json_of(complete))) if args.json else None
-        progress = Progress({name: n_checks for name in names}) if progress_wanted(args.progress) else None
-        collector.listeners = [x for x in (progress, partial) if x is not None]
-        code = 0
+    t0 = time.perf_counter()
+    with signals_as_interrupts() as caught:   # a second signal is ignored until the partial reports are out
         try:
+            code, reports, partial = _run_live(args, settings, found, limits, pytest_args, caught, t0)
+            seconds = time.perf_counter() - t0
+            if caught.signum is not None:
+                return _interrupted(args, caught, reports, partial, planned, seconds)
             if partial is not None:
-                partial.write(False)
-            code = _run(args, settings, found, limits, pytest_args, collector, letters=progress is None)
-        except KeyboardInterrupt:
-            if caught.signum is None:     # not ours (a KeyboardInterrupt raised by other means): as SIGINT
-                caught.signum = signal.SIGINT
-        finally:
-            stop_all()
-            if progress is not None:
-                progress.close()
-        seconds = time.perf_counter() - t0
-        reports = collector.reports(names)
-        if caught.signum is not None:
-            return _interrupted(args, caught, reports, partial, n_checks * len(found), seconds)
-        if partial is not None:
-            partial.finish(code in (0, 1))
+                partial.finish(code in (0, 1))
+        except ReportNotWritten as exc:
+            print(f"backprop-conformance: {exc}", file=sys.stderr)
+            return 2
     if code not in (0, 1) or not reports:
         print(f"backprop-conformance: pytest ended with exit code {code} and "
               f"{len(reports)} implementation report(s); see the output above", file=sys.stderr)
@@ -323,6 +301,45 @@ def _report(args, settings, found, errors: List[str], limits, pytest_args: List[
             print(f"backprop-conformance: {line}", file=sys.stderr)
         return 2
     return 0 if not unexpected else 1
+
+
+def _n_checks(args) -> int:
+    from conformance.checks import select_checks
+    return len(select_checks(args.checks))
+
+
+def _run_live(args, settings, found, limits, pytest_args, caught, t0: float):
+    """The run with its listeners (progress, the JSON report rewritten as verdicts arrive); stopped by a
+    signal it keeps what finished.  (pytest's exit code, the reports, the PartialJson or None)."""
+    from conformance.isolation.client import stop_all
+    from conformance.run.live import PartialJson, Progress, progress_wanted
+    from conformance.run.pytest_run import Collector
+    from conformance.run.report import json_text, report_json
+    names, n_checks = [i.name for i in found], _n_checks(args)
+    collector = Collector()
+
+    def json_of(complete: bool) -> str:
+        return json_text(report_json(
+            collector.reports(names), profile=args.profile, seed=args.seed, seconds=time.perf_counter() - t0,
+            workers=args.workers, isolation=settings.isolation, strict=settings.strict,
+            known_failures_file=settings.known_failures, limits=limits, complete=complete,
+            interrupted=caught.name, planned=n_checks * len(found)))
+    partial = PartialJson(args.json, json_of) if args.json else None
+    progress = Progress({name: n_checks for name in names}) if progress_wanted(args.progress) else None
+    collector.listeners = [x for x in (progress, partial) if x is not None]
+    code = 0
+    try:
+        if partial is not None:
+            partial.write(False)      # an unwritable path stops the run before it starts
+        code = _run(args, settings, found, limits, pytest_args, collector, letters=progress is None)
+    except KeyboardInterrupt:
+        if caught.signum is None:     # not from our handler (raised by other means): as SIGINT
+            caught.signum = signal.SIGINT
+    finally:
+        stop_all()
+        if progress is not None:
+            progress.close()
+    return code, collector.reports(names), partial
 
 
 def _interrupted(args, caught, reports, partial, planned: int, seconds: float) -> int:

@@ -22,7 +22,7 @@ from typing import Callable, Dict, Iterator, Optional, TextIO
 
 from conformance.run.verdicts import Verdict
 
-__all__ = ["Progress", "progress_wanted", "PartialJson", "write_atomically", "signals_as_interrupts", "Interrupt", "interrupt_children",
+__all__ = ["Progress", "progress_wanted", "PartialJson", "ReportNotWritten", "write_atomically", "signals_as_interrupts", "Interrupt", "interrupt_children",
            "INTERRUPT_STATUS"]
 
 #: Exit status of a run stopped by a signal (the shell's 128 + signal number): SIGINT 130, SIGTERM 143.
@@ -98,6 +98,10 @@ def write_atomically(path: str, text: str) -> None:
             os.unlink(tmp)
 
 
+class ReportNotWritten(Exception):
+    """The report's file cannot be written: one line naming it."""
+
+
 class PartialJson:
     """The JSON report, rewritten after verdicts: at most one write per ``interval`` seconds while the run
     goes, and always the final state (``finish``).  ``build(complete)`` returns the report's text."""
@@ -105,15 +109,23 @@ class PartialJson:
     def __init__(self, path: str, build: Callable[[bool], str], interval: float = 0.25):
         self.path, self.build, self.interval = path, build, interval
         self.last = float("-inf")
-        self.writes = 0
+        self.writes, self.error = 0, None
 
     def write(self, complete: bool) -> None:
-        write_atomically(self.path, self.build(complete))
+        """Write now; ``ReportNotWritten`` (a missing folder, a full disk) to the caller."""
+        try:
+            write_atomically(self.path, self.build(complete))
+        except OSError as exc:
+            raise ReportNotWritten(f"cannot write the JSON report {self.path}: {exc.strerror or exc}") from exc
         self.last, self.writes = time.monotonic(), self.writes + 1
 
     def __call__(self, impl: str, verdict: Verdict, done: Dict[str, int]) -> None:
+        """While the run goes: never stops it; a failed write is kept in ``error`` and tried again later."""
         if time.monotonic() - self.last >= self.interval:
-            self.write(False)
+            try:
+                self.write(False)
+            except ReportNotWritten as exc:
+                self.error, self.last = exc, time.monotonic()
 
     def finish(self, complete: bool) -> None:
         self.write(complete)
