@@ -2,7 +2,7 @@
 
     python benchmarks/bench_profiles.py                          # dev, ci, thorough (about 20 minutes)
     python benchmarks/bench_profiles.py --profiles dev,ci --workers 2
-    python benchmarks/bench_profiles.py --quick                  # dev, two checks (smoke test)
+    python benchmarks/bench_profiles.py --quick                  # dev, one check, one row, no xdist (smoke test)
 
 Each profile runs once, one after the other, as a user runs it (the command line in a
 subprocess, pytest-xdist workers, every implementation in its worker process): wall seconds,
@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-QUICK_CHECKS = "interface.shapes,reference.agreement"
+QUICK_CHECKS, QUICK_IMPLS = "interface.shapes", "reference.batched_matrix"
 
 
 def _children_cpu() -> float:
@@ -35,13 +35,14 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def measure(profile: str, *, workers: str, checks: str = "") -> dict:
+def measure(profile: str, *, workers: str, checks: str = "", impls: str = "") -> dict:
     """One run of the command line: wall and CPU seconds, verdicts, unexpected ones, load at the start."""
     with tempfile.TemporaryDirectory() as tmp:
         js = Path(tmp) / "report.json"
         cmd = [sys.executable, "-m", "conformance", "--profile", profile, "--json", str(js), "--no-progress"]
         cmd += ["-n", workers] if workers not in ("", "0", "1") else []
         cmd += ["--checks", checks] if checks else []
+        cmd += impls.split(",") if impls else []
         load = os.getloadavg()[0]
         cpu0, t0 = _children_cpu(), time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -59,18 +60,21 @@ def main(argv=None) -> int:
     parser.add_argument("--profiles", default="dev,ci,thorough", help="comma-separated (default dev,ci,thorough)")
     parser.add_argument("--workers", default="2", help="pytest-xdist workers (default 2)")
     parser.add_argument("--checks", default="", help="only these checks (default: all)")
-    parser.add_argument("--quick", action="store_true", help=f"dev profile, {QUICK_CHECKS} only (smoke test)")
+    parser.add_argument("--impls", default="", help="comma-separated implementations (default: the shipped examples)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"dev profile, {QUICK_CHECKS} on {QUICK_IMPLS}, no xdist (smoke test)")
     parser.add_argument("--json", help="write the rows as JSON")
     args = parser.parse_args(argv)
     profiles = ["dev"] if args.quick else args.profiles.split(",")
-    checks = QUICK_CHECKS if args.quick else args.checks
-    print(f"python -m conformance -n {args.workers} over the shipped examples, {os.cpu_count()} CPUs, "
+    checks, impls = (QUICK_CHECKS, QUICK_IMPLS) if args.quick else (args.checks, args.impls)
+    args.workers = "1" if args.quick else args.workers
+    print(f"python -m conformance -n {args.workers} over {impls or 'the shipped examples'}, {os.cpu_count()} CPUs, "
           f"{time.strftime('%Y-%m-%d %H:%M')}", flush=True)
     print(f"{'profile':10s} {'wall s':>8s} {'CPU s':>8s} {'impls':>6s} {'verdicts':>9s} {'unexpected':>11s} "
           f"{'load':>5s} {'exit':>5s}", flush=True)
     rows = []
     for profile in profiles:
-        row = measure(profile, workers=args.workers, checks=checks)
+        row = measure(profile, workers=args.workers, checks=checks, impls=impls)
         rows.append(row)
         print(f"{profile:10s} {row['wall_s']:8.1f} {row['cpu_s']:8.1f} {row['implementations']:6d} "
               f"{row['verdicts']:9d} {row['unexpected']:11d} {row['load_at_start']:5.2f} {row['exit']:5d}", flush=True)

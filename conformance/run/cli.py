@@ -19,10 +19,15 @@ of output or a patch of the checker's code inside it becomes a failed verdict na
 happened, and the run goes on.  --in-process loads them into the checker instead (for
 debugging: not safe for grading).
 
+On a terminal the run shows its progress on stderr (--progress / --no-progress); --json is
+rewritten as the verdicts arrive ("complete": false until the end).
+
 Exit status: 0 when every verdict is as declared (passes pass, known failures
 fail), 1 on an unexpected failure or an unexpected pass, 2 when the run itself
 could not be made as asked (bad arguments, nothing to check, a named file or
-module that does not exist or does not import, a pytest internal error).
+module that does not exist or does not import, an option the mode cannot
+honour, a pytest internal error), 130 when stopped by SIGINT and 143 by SIGTERM
+(the table and the reports of what finished are written first).
 """
 from __future__ import annotations
 
