@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hide-skipped", action="store_true", help="do not list the skipped checks by reason")
     p.add_argument("-v", "--verbose", action="store_true", help="pytest's verbose output")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show checks done of total on stderr (default: on a terminal when $CI is unset); "
+                   help="show checks done of total on stderr (default: on a terminal when $CI is unset, without -v); "
                         "one rewritten line on a terminal, a line per finished implementation elsewhere")
     return p
 
@@ -136,24 +136,26 @@ def _target(args) -> Optional[str]:
     return None
 
 
-#: What needs pytest, which --in-process runs without: (is it given, its name).
-_PYTEST_ONLY = ((lambda a, extra: a.junitxml, "--junitxml"), (lambda a, extra: a.workers not in (None, ""), "-n"),
-                (lambda a, extra: a.verbose, "-v"), (lambda a, extra: extra, "pytest arguments after --"))
 #: What a run writes, which --list (no run) would drop.
 _RUN_OUTPUTS = ("json", "junitxml", "html", "save_failures", "replay", "repro_dir")
 
 
+def _pytest_only(args, pytest_args: Sequence[str]) -> List[str]:
+    """The options given that only a run under pytest honours (--in-process runs without it)."""
+    named = (("--junitxml", args.junitxml), ("-n", args.workers not in (None, "")), ("-v", args.verbose),
+             ("pytest arguments after --", bool(pytest_args)))
+    return [name for name, given in named if given]
+
+
 def _refuse_dropped(args, pytest_args: Sequence[str]) -> None:
-    """No option is silently dropped: one a mode cannot honour is a usage error naming both."""
-    if args.in_process:
-        given = [name for given, name in _PYTEST_ONLY if given(args, pytest_args)]
-        if given:
-            raise UsageError(f"--in-process runs without pytest, so it cannot honour {', '.join(given)}; drop "
-                             f"--in-process (the default, worker processes, runs under pytest) or {given[0]}")
-    if args.list:
-        given = ["--" + name.replace("_", "-") for name in _RUN_OUTPUTS if getattr(args, name)]
-        if given:
-            raise UsageError(f"--list runs no check: {', '.join(given)} would write nothing; drop --list")
+    """No option is silently dropped: one the mode cannot honour is a usage error naming both."""
+    given = _pytest_only(args, pytest_args) if args.in_process else []
+    if given:
+        raise UsageError(f"--in-process runs without pytest, so it cannot honour {', '.join(given)}; drop "
+                         f"--in-process (the default, worker processes, runs under pytest) or {given[0]}")
+    given = ["--" + name.replace("_", "-") for name in _RUN_OUTPUTS if getattr(args, name)] if args.list else []
+    if given:
+        raise UsageError(f"--list runs no check: {', '.join(given)} would write nothing; drop --list")
 
 
 def _settings(args, target):
@@ -330,7 +332,8 @@ def _run_live(args, settings, found, limits, pytest_args, caught, t0: float):
             known_failures_file=settings.known_failures, limits=limits, complete=complete,
             interrupted=caught.name, planned=n_checks * len(found)))
     partial = PartialJson(args.json, json_of) if args.json else None
-    progress = Progress({name: n_checks for name in names}) if progress_wanted(args.progress) else None
+    wanted = progress_wanted(False if args.progress is None and args.verbose else args.progress)  # -v: pytest's lines
+    progress = Progress({name: n_checks for name in names}) if wanted else None
     collector.listeners = [x for x in (progress, partial) if x is not None]
     code = 0
     try:
