@@ -49,9 +49,11 @@ def measure(profile: str, *, workers: str, checks: str = "", impls: str = "") ->
         wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
         report = json.loads(js.read_text()) if js.is_file() else {"implementations": []}
     verdicts = [v for r in report["implementations"] for v in r["verdicts"].values()]
+    unexpected = [f"{r['name']}::{c}" for r in report["implementations"] for c, v in r["verdicts"].items()
+                  if v["status"] in ("fail", "xpass")]
     return {"profile": profile, "workers": workers, "exit": proc.returncode, "wall_s": round(wall, 1),
             "cpu_s": round(cpu, 1), "implementations": len(report["implementations"]), "verdicts": len(verdicts),
-            "unexpected": sum(v["status"] in ("fail", "xpass") for v in verdicts), "load_at_start": round(load, 2),
+            "unexpected": len(unexpected), "unexpected_checks": unexpected, "load_at_start": round(load, 2),
             "stderr_tail": proc.stderr[-500:] if proc.returncode not in (0, 1) else ""}
 
 
@@ -78,6 +80,8 @@ def main(argv=None) -> int:
         rows.append(row)
         print(f"{profile:10s} {row['wall_s']:8.1f} {row['cpu_s']:8.1f} {row['implementations']:6d} "
               f"{row['verdicts']:9d} {row['unexpected']:11d} {row['load_at_start']:5.2f} {row['exit']:5d}", flush=True)
+        if row["unexpected_checks"]:
+            print("    unexpected: " + ", ".join(row["unexpected_checks"]), flush=True)
         if row["stderr_tail"]:
             print(row["stderr_tail"], flush=True)
     if args.json:
