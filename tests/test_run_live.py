@@ -3,6 +3,7 @@ import io
 import json
 import os
 import signal
+import time
 
 import pytest
 
@@ -76,7 +77,9 @@ def test_the_json_report_is_written_whole_throttled_and_always_in_its_final_stat
     assert first["complete"] is False and first["verdicts_done"] == 1 and first["verdicts_planned"] == 4
     _feed(collector, ("a", "reference.agreement", "fail"), ("b", "interface.shapes", "pass"))
     assert partial.writes == 1 and json.loads(path.read_text())["verdicts_done"] == 1   # throttled
+    assert partial.timer is not None           # the held-back verdicts are due once the interval is over
     partial.finish(True)
+    assert partial.timer is None
     final = json.loads(path.read_text())
     assert final["complete"] is True and final["verdicts_done"] == 3
     assert [r["name"] for r in final["implementations"]] == ["a", "b"] and final["ok"] is False
@@ -102,3 +105,19 @@ def test_the_first_signal_interrupts_once_and_the_next_is_ignored(sig):
         assert caught.name == signal.Signals(sig).name and caught.status == INTERRUPT_STATUS[sig]
     assert signal.getsignal(sig) is before
     assert INTERRUPT_STATUS == {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def test_a_verdict_held_back_by_the_throttle_is_written_once_the_interval_is_over(tmp_path):
+    """A run that hangs after two quick verdicts still shows both."""
+    path = tmp_path / "r.json"
+    collector = Collector()
+    partial = PartialJson(str(path), lambda complete: json_text(report_json(
+        collector.reports(["a"]), profile="dev", seed=0, seconds=1.0, complete=complete)), interval=0.2,
+        lock=collector.lock)
+    collector.listeners.append(partial)
+    _feed(collector, ("a", "interface.shapes", "pass"), ("a", "reference.agreement", "pass"))
+    assert json.loads(path.read_text())["verdicts_done"] == 1
+    deadline = time.monotonic() + 10
+    while json.loads(path.read_text())["verdicts_done"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert json.loads(path.read_text())["verdicts_done"] == 2 and partial.writes == 2

@@ -331,7 +331,7 @@ def _run_live(args, settings, found, limits, pytest_args, caught, t0: float):
             workers=args.workers, isolation=settings.isolation, strict=settings.strict,
             known_failures_file=settings.known_failures, limits=limits, complete=complete,
             interrupted=caught.name, planned=n_checks * len(found)))
-    partial = PartialJson(args.json, json_of) if args.json else None
+    partial = PartialJson(args.json, json_of, lock=collector.lock) if args.json else None
     wanted = progress_wanted(False if args.progress is None and args.verbose else args.progress)  # -v: pytest's lines
     progress = Progress({name: n_checks for name in names}) if wanted else None
     collector.listeners = [x for x in (progress, partial) if x is not None]

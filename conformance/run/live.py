@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from typing import Callable, Dict, Iterator, Optional, TextIO
 
@@ -104,31 +105,51 @@ class ReportNotWritten(Exception):
 
 class PartialJson:
     """The JSON report, rewritten after verdicts: at most one write per ``interval`` seconds while the run
-    goes, and always the final state (``finish``).  ``build(complete)`` returns the report's text."""
+    goes, a verdict held back by that limit written by a timer once the interval is over (a run that
+    then hangs still shows it), and always the final state (``finish``).  ``build(complete)`` returns
+    the report's text; ``lock`` (the collector's) keeps the timer from reading a report being added to."""
 
-    def __init__(self, path: str, build: Callable[[bool], str], interval: float = 0.25):
+    def __init__(self, path: str, build: Callable[[bool], str], interval: float = 0.25,
+                 lock: Optional[threading.RLock] = None):
         self.path, self.build, self.interval = path, build, interval
-        self.last = float("-inf")
+        self.lock = lock if lock is not None else threading.RLock()
+        self.last, self.timer = float("-inf"), None
         self.writes, self.error = 0, None
 
     def write(self, complete: bool) -> None:
         """Write now; ``ReportNotWritten`` (a missing folder, a full disk) to the caller."""
-        try:
-            write_atomically(self.path, self.build(complete))
-        except OSError as exc:
-            raise ReportNotWritten(f"cannot write the JSON report {self.path}: {exc.strerror or exc}") from exc
-        self.last, self.writes = time.monotonic(), self.writes + 1
+        with self.lock:
+            try:
+                write_atomically(self.path, self.build(complete))
+            except OSError as exc:
+                raise ReportNotWritten(f"cannot write the JSON report {self.path}: {exc.strerror or exc}") from exc
+            self.last, self.writes = time.monotonic(), self.writes + 1
 
-    def __call__(self, impl: str, verdict: Verdict, done: Dict[str, int]) -> None:
+    def _write_partial(self) -> None:
         """While the run goes: never stops it; a failed write is kept in ``error`` and tried again later."""
-        if time.monotonic() - self.last >= self.interval:
+        with self.lock:
+            self.timer = None
             try:
                 self.write(False)
             except ReportNotWritten as exc:
                 self.error, self.last = exc, time.monotonic()
 
+    def __call__(self, impl: str, verdict: Verdict, done: Dict[str, int]) -> None:
+        with self.lock:
+            wait = self.interval - (time.monotonic() - self.last)
+            if wait <= 0:
+                self._write_partial()
+            elif self.timer is None:
+                self.timer = threading.Timer(wait, self._write_partial)
+                self.timer.daemon = True
+                self.timer.start()
+
     def finish(self, complete: bool) -> None:
-        self.write(complete)
+        with self.lock:
+            if self.timer is not None:
+                self.timer.cancel()
+                self.timer = None
+            self.write(complete)
 
 
 class Interrupt:

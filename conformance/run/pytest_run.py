@@ -28,6 +28,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -79,15 +80,17 @@ class Collector:
         self.verdicts: Dict[str, Dict[str, Verdict]] = {}
         self.meta: Dict[str, dict] = {}
         self.listeners = list(listeners)
+        self.lock = threading.RLock()     # held while a verdict is added (a listener's timer reads the reports)
 
     def add(self, impl: str, verdict: Verdict, meta: Optional[dict] = None) -> None:
         """Record one verdict (and the implementation's description, once), then tell the listeners."""
-        if meta is not None:
-            self.meta.setdefault(impl, meta)
-        self.verdicts.setdefault(impl, {})[verdict.check] = verdict
-        done = {name: len(v) for name, v in self.verdicts.items()}
-        for listener in self.listeners:
-            listener(impl, verdict, done)
+        with self.lock:
+            if meta is not None:
+                self.meta.setdefault(impl, meta)
+            self.verdicts.setdefault(impl, {})[verdict.check] = verdict
+            done = {name: len(v) for name, v in self.verdicts.items()}
+            for listener in self.listeners:
+                listener(impl, verdict, done)
 
     def pytest_runtest_logreport(self, report) -> None:
         props = dict(report.user_properties)
