@@ -1,7 +1,7 @@
 """Run the speed-and-scale benchmarks one after another, each printing its table.
 
     python benchmarks/run_all.py                 # bench_reference, bench_gradcheck, bench_parallel, bench_sizes,
-                                                 # bench_isolation
+                                                 # bench_isolation, bench_profiles
     python benchmarks/run_all.py --quick         # the same on tiny sizes (what the smoke test runs)
     python benchmarks/run_all.py --json-dir reports/
 
@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py", "bench_sizes.py", "bench_isolation.py")
+SCRIPTS = ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py", "bench_sizes.py", "bench_isolation.py",
+           "bench_profiles.py")
 
 
 def main(argv=None) -> int:

@@ -3,6 +3,7 @@
 No timing is asserted (benchmarks measure, tests check behaviour; the machine is
 shared).  The full measurements and their commands are in BENCHMARKS.md.
 """
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -51,7 +52,14 @@ def test_bench_isolation_prints_the_round_trips_and_the_ratios_per_implementatio
     assert (tmp_path / "i.json").exists()
 
 
+def test_bench_profiles_runs_the_command_line_and_reads_its_report(tmp_path):
+    out = _run("bench_profiles.py", "--json", str(tmp_path / "p.json"))
+    rows = json.loads((tmp_path / "p.json").read_text())["rows"]
+    assert "wall s" in out and "CPU s" in out and [r["profile"] for r in rows] == ["dev"]
+    assert rows[0]["exit"] == 0 and rows[0]["verdicts"] == rows[0]["implementations"] == 1 and rows[0]["cpu_s"] > 0
+
+
 def test_run_all_names_the_scripts():
     text = (BENCH / "run_all.py").read_text()
     assert all(s in text for s in ("bench_reference.py", "bench_gradcheck.py", "bench_parallel.py", "bench_sizes.py",
-                                   "bench_isolation.py"))
+                                   "bench_isolation.py", "bench_profiles.py"))

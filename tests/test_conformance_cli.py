@@ -168,6 +168,11 @@ def test_in_process_warns_that_it_is_not_safe_for_grading(tmp_path):
     (["--memory-limit", "lots"], "memory limit 'lots'"),
     (["--impl-cmd", "./x"], "1 --impl-cmd but 0 --conventions"),
     (["--known-failures", "/no/such/file.json"], "--known-failures: no such file"),
+    (["--in-process", "--junitxml", "r.xml"], "--in-process runs without pytest, so it cannot honour --junitxml;"),
+    (["--in-process", "-n", "2", "-v"], "cannot honour -n, -v; drop --in-process"),
+    (["--in-process", "--", "-x"], "cannot honour pytest arguments after --;"),
+    (["--list", "--json", "r.json", "--html", "h"], "--list runs no check: --json, --html would write nothing"),
+    (["--json", "/no/such/folder/r.json"], "cannot write the JSON report /no/such/folder/r.json"),
 ])
 def test_arguments_the_run_cannot_honour_are_one_line_and_exit_2(tmp_path, args, words):
     out = _run("--impl", _impls(tmp_path, good=GOOD), *args)
@@ -183,3 +188,16 @@ def test_the_json_report_says_how_the_run_was_isolated_and_limited(tmp_path):
     assert report["limits"]["memory_bytes_per_worker"] == 2 << 30
     assert report["limits"]["seconds_per_implementation"] == 60.0
     assert report["implementations"][0]["known_failures"] == {"applied": [], "ignored": []}
+
+
+def test_in_process_honours_every_report_option(tmp_path):
+    """--html, --save-failures, --repro-dir, --replay and --json are written in --in-process mode too."""
+    folder, saved, repro, page = _impls(tmp_path, bad=BAD), tmp_path / "saved", tmp_path / "repro", tmp_path / "html"
+    first = _run("--impl", folder, "--in-process", "--save-failures", saved, "--repro-dir", repro, "--html", page,
+                 "--json", tmp_path / "r.json")
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "1 failing example(s) saved" in first.stdout and "1 reproducer(s) written" in first.stdout
+    assert (page / "index.html").is_file() and list(repro.glob("*.py")) and list(saved.rglob("*.json"))
+    assert json.loads((tmp_path / "r.json").read_text())["complete"] is True
+    again = _run("--impl", folder, "--in-process", "--replay", saved)
+    assert again.returncode == 1 and "still failing" in again.stdout, again.stdout + again.stderr

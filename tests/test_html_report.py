@@ -1,8 +1,11 @@
 """``--html DIR``: a self-contained page with the findings, a heat map per failing layer and the loss curves."""
 import html.parser
+import re
 import shutil
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -101,12 +104,77 @@ def test_the_command_line_writes_the_page(tmp_path):
     _parse((folder / "index.html").read_text())
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="no headless Chromium on this machine "
-                    "(Debian: apt-get install chromium); the page is validated above without a browser")
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+BROWSER = next((shutil.which(b) for b in BROWSERS if shutil.which(b)), None)
+needs_browser = pytest.mark.skipif(BROWSER is None, reason=f"no headless browser on PATH (looked for {', '.join(BROWSERS)}; "
+                                   "Debian: apt-get install chromium); the page is validated above without one")
+
+
+def _headless(tmp_path, *args):
+    out = subprocess.run([BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          "--no-first-run", "--hide-scrollbars", "--force-color-profile=srgb",
+                          f"--user-data-dir={tmp_path / 'profile'}", *args], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out
+
+
+def png_rgb(data: bytes):
+    """(width, height, rows of RGB bytes) of an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium writes)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, [], None
+    while pos < len(data):
+        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + size]
+        header = struct.unpack(">IIBBBBB", body) if kind == b"IHDR" else header
+        idat += [body] if kind == b"IDAT" else []
+        pos += 12 + size
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and colour in (2, 6) and interlace == 0, header
+    bpp, raw, rows, prev = (3 if colour == 2 else 4), zlib.decompress(b"".join(idat)), [], None
+    stride = width * bpp
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        up = prev or bytearray(stride)
+        for x in range(stride):
+            left = line[x - bpp] if x >= bpp else 0
+            corner = up[x - bpp] if x >= bpp else 0
+            if kind == 1:
+                line[x] = (line[x] + left) & 255
+            elif kind == 2:
+                line[x] = (line[x] + up[x]) & 255
+            elif kind == 3:
+                line[x] = (line[x] + (left + up[x]) // 2) & 255
+            elif kind == 4:
+                p = left + up[x] - corner
+                pa, pb, pc = abs(p - left), abs(p - up[x]), abs(p - corner)
+                line[x] = (line[x] + (left if pa <= pb and pa <= pc else up[x] if pb <= pc else corner)) & 255
+        rows.append(bytes(line) if bpp == 3 else bytes(b for i, b in enumerate(line) if i % 4 != 3))
+        prev = line
+    return width, height, rows
+
+
+@needs_browser
 def test_a_headless_browser_renders_the_page_with_its_pictures(reports, tmp_path):
     page = write_html(reports, tmp_path / "report", profile="dev", seed=0, seconds=1.5)
-    out = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                          "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
+    out = _headless(tmp_path, "--dump-dom", page.as_uri())
     assert out.stdout.count("<svg") >= 3 and "1 finding: summed over the batch" in out.stdout
+    assert out.stdout.count("<rect") >= 2 and "<polyline" in out.stdout
+
+
+@needs_browser
+def test_the_screenshot_shows_every_colour_of_the_heat_maps_on_a_page_that_is_not_blank(reports, tmp_path):
+    page = write_html(reports, tmp_path / "report", profile="dev", seed=0, seconds=1.5)
+    cells = set(re.findall(r'<rect [^>]*fill="#([0-9a-f]{6})"', page.read_text()))
+    assert cells
+    shot = tmp_path / "page.png"
+    _headless(tmp_path, "--force-device-scale-factor=0.5", "--window-size=1000,1400", f"--screenshot={shot}",
+              page.as_uri())
+    width, height, rows = png_rgb(shot.read_bytes())
+    pixels = [tuple(row[i:i + 3]) for row in rows for i in range(0, len(row), 3)]
+    assert len(pixels) == width * height > 10_000
+    inked = sum(1 for p in pixels if min(p) < 200)
+    assert inked > 0.01 * len(pixels), f"a blank page: {inked} of {len(pixels)} pixels not near white"
+    for hexa in cells:
+        want = bytes.fromhex(hexa)
+        near = sum(1 for p in pixels if all(abs(a - b) <= 8 for a, b in zip(p, want)))
+        assert near >= 4, f"heat-map colour #{hexa} not on the screenshot ({near} pixels)"

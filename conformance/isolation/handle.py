@@ -271,7 +271,10 @@ class WorkerHandle:
         except wire.ProtocolError as exc:
             self._lost("it broke the wire protocol")
             raise RemoteError("protocol_error", f"its worker broke the wire protocol: {exc}{_stderr(proc)}") from None
-        except BaseException as interrupt:  # this process was interrupted (its own alarm, a budget, Ctrl-C)
+        except KeyboardInterrupt:   # the run is being stopped (Ctrl-C, SIGTERM): no waiting for the call
+            self._lost("killed: the run was interrupted")
+            raise
+        except BaseException as interrupt:  # this process was interrupted (its own alarm, a budget)
             if self._settle(proc, kill_at) or not isinstance(interrupt, CallTimeout):
                 raise
             raise CallTimeout(self._killed_text(limit)) from None

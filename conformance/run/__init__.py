@@ -3,6 +3,7 @@
     verdicts     Verdict, ImplementationReport: the records of a run
     runner       run_check, check_implementation, run_in_process: in this process
     pytest_run   run_pytest and its Collector: one pytest test per (implementation, check), pytest-xdist
+    live         progress on a terminal, the JSON report rewritten as verdicts arrive, SIGINT / SIGTERM
     report       the table, the failure details, the JSON report
     cli          ``python -m conformance`` / ``backprop-conformance``
 """

@@ -19,15 +19,21 @@ of output or a patch of the checker's code inside it becomes a failed verdict na
 happened, and the run goes on.  --in-process loads them into the checker instead (for
 debugging: not safe for grading).
 
+On a terminal the run shows its progress on stderr (--progress / --no-progress); --json is
+rewritten as the verdicts arrive ("complete": false until the end).
+
 Exit status: 0 when every verdict is as declared (passes pass, known failures
 fail), 1 on an unexpected failure or an unexpected pass, 2 when the run itself
 could not be made as asked (bad arguments, nothing to check, a named file or
-module that does not exist or does not import, a pytest internal error).
+module that does not exist or does not import, an option the mode cannot
+honour, a pytest internal error), 130 when stopped by SIGINT and 143 by SIGTERM
+(the table and the reports of what finished are written first).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from typing import List, Optional, Sequence
@@ -88,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hide-known", action="store_true", help="do not list the known failures")
     p.add_argument("--hide-skipped", action="store_true", help="do not list the skipped checks by reason")
     p.add_argument("-v", "--verbose", action="store_true", help="pytest's verbose output")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show checks done of total on stderr (default: on a terminal when $CI is unset, without -v); "
+                        "one rewritten line on a terminal, a line per finished implementation elsewhere")
     return p
 
 
@@ -125,6 +134,28 @@ def _target(args) -> Optional[str]:
         raise UsageError("no implementation named: give a file, e.g. `backprop-conformance my_backprop.py` "
                          "(or --impl, $BACKPROP_IMPL, --impl-cmd, or --examples for the shipped examples)")
     return None
+
+
+#: What a run writes, which --list (no run) would drop.
+_RUN_OUTPUTS = ("json", "junitxml", "html", "save_failures", "replay", "repro_dir")
+
+
+def _pytest_only(args, pytest_args: Sequence[str]) -> List[str]:
+    """The options given that only a run under pytest honours (--in-process runs without it)."""
+    named = (("--junitxml", args.junitxml), ("-n", args.workers not in (None, "")), ("-v", args.verbose),
+             ("pytest arguments after --", bool(pytest_args)))
+    return [name for name, given in named if given]
+
+
+def _refuse_dropped(args, pytest_args: Sequence[str]) -> None:
+    """No option is silently dropped: one the mode cannot honour is a usage error naming both."""
+    given = _pytest_only(args, pytest_args) if args.in_process else []
+    if given:
+        raise UsageError(f"--in-process runs without pytest, so it cannot honour {', '.join(given)}; drop "
+                         f"--in-process (the default, worker processes, runs under pytest) or {given[0]}")
+    given = ["--" + name.replace("_", "-") for name in _RUN_OUTPUTS if getattr(args, name)] if args.list else []
+    if given:
+        raise UsageError(f"--list runs no check: {', '.join(given)} would write nothing; drop --list")
 
 
 def _settings(args, target):
@@ -186,21 +217,27 @@ def _list(found) -> int:
     return 0
 
 
-def _run(args, settings, found, limits, pytest_args: List[str]):
+def _run(args, settings, found, limits, pytest_args: List[str], collector, letters: bool) -> int:
+    """Run the checks; every verdict reaches ``collector`` as it is made.  pytest's exit code (0 in-process)."""
     from conformance.run.loading import implementations_for_run
     from conformance.run.pytest_run import run_pytest
     from conformance.run.runner import run_in_process
     from conformance.run.trust import records
     if args.in_process:
         loaded = implementations_for_run(settings, found=found)
-        reports = run_in_process(loaded.impls, profile=args.profile, seed=args.seed, time_limit=args.time_limit,
-                                 checks=args.checks.split(",") if args.checks else None)
-        for impl, report in zip(loaded.impls, reports):
-            report.known_failures, report.ignored_known_failures = records(impl, loaded.ignored.get(impl.name, ()))
-        return 0, reports
-    code, reports, _ = run_pytest(workers=args.workers, junitxml=args.junitxml, extra_args=pytest_args,
-                                  quiet=not args.verbose, settings=settings, limits=limits, found=found)
-    return code, reports
+
+        def on_verdict(impl, verdict):
+            applied, ignored = records(impl, loaded.ignored.get(impl.name, ()))
+            collector.add(impl.name, verdict, {"name": impl.name, "description": impl.description,
+                                               "source": impl.source, "known_failures": applied,
+                                               "ignored_known_failures": ignored})
+        run_in_process(loaded.impls, profile=args.profile, seed=args.seed, time_limit=args.time_limit,
+                       checks=args.checks.split(",") if args.checks else None, on_verdict=on_verdict)
+        return 0
+    code, _, _ = run_pytest(workers=args.workers, junitxml=args.junitxml, extra_args=pytest_args,
+                            quiet=not args.verbose, settings=settings, limits=limits, found=found,
+                            collector=collector, letters=letters)
+    return code
 
 
 def _version() -> str:
@@ -217,6 +254,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from conformance.checks import select_checks
     try:
         select_checks(args.checks)
+        _refuse_dropped(args, pytest_args)
         limits = _limits(args)
         settings = _settings(args, _target(args))
         if settings.isolation == "in-process":
@@ -234,13 +272,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _report(args, settings, found, errors: List[str], limits, pytest_args: List[str]) -> int:
-    from conformance.checks import select_checks
-    from conformance.run.report import (format_details, format_headlines, format_replay, format_table, report_json,
-                                        save_failures, write_json, write_reproducers)
+    from conformance.run.live import ReportNotWritten, signals_as_interrupts
     mode = ("in-process (not isolated)" if args.in_process else
             f"{'worker processes' if settings.isolation == 'workers' else 'not isolated'}, pytest workers "
             f"{args.workers or 1}")
-    print(f"backprop-conformance: {len(found)} implementations x {len(select_checks(args.checks))} checks, "
+    planned = len(found) * _n_checks(args)
+    print(f"backprop-conformance: {len(found)} implementations x {_n_checks(args)} checks, "
           f"profile {args.profile}, seed {args.seed}, {mode}{', strict' if args.strict else ''}", flush=True)
     if args.repro_dir:
         from conformance.diagnosis.diagnose import REPRO_DIR_VAR
@@ -249,12 +286,90 @@ def _report(args, settings, found, errors: List[str], limits, pytest_args: List[
         from conformance.core.corpus import REPLAY_VAR
         os.environ[REPLAY_VAR] = os.path.abspath(args.replay)
     t0 = time.perf_counter()
-    code, reports = _run(args, settings, found, limits, pytest_args)
-    seconds = time.perf_counter() - t0
+    with signals_as_interrupts() as caught:   # a second signal is ignored until the partial reports are out
+        try:
+            code, reports, partial = _run_live(args, settings, found, limits, pytest_args, caught, t0)
+            seconds = time.perf_counter() - t0
+            if caught.signum is not None:
+                return _interrupted(args, caught, reports, partial, planned, seconds)
+            if partial is not None:
+                partial.finish(code in (0, 1))
+        except ReportNotWritten as exc:
+            print(f"backprop-conformance: {exc}", file=sys.stderr)
+            return 2
     if code not in (0, 1) or not reports:
         print(f"backprop-conformance: pytest ended with exit code {code} and "
               f"{len(reports)} implementation report(s); see the output above", file=sys.stderr)
         return 2
+    unexpected = _print_results(args, reports, seconds)
+    _write_outputs(args, reports, seconds)
+    if errors:
+        for line in errors:
+            print(f"backprop-conformance: {line}", file=sys.stderr)
+        return 2
+    return 0 if not unexpected else 1
+
+
+def _n_checks(args) -> int:
+    from conformance.checks import select_checks
+    return len(select_checks(args.checks))
+
+
+def _run_live(args, settings, found, limits, pytest_args, caught, t0: float):
+    """The run with its listeners (progress, the JSON report rewritten as verdicts arrive); stopped by a
+    signal it keeps what finished.  (pytest's exit code, the reports, the PartialJson or None)."""
+    from conformance.isolation.client import stop_all
+    from conformance.run.live import PartialJson, Progress, progress_wanted
+    from conformance.run.pytest_run import Collector
+    from conformance.run.report import json_text, report_json
+    names, n_checks = [i.name for i in found], _n_checks(args)
+    collector = Collector()
+
+    def json_of(complete: bool) -> str:
+        return json_text(report_json(
+            collector.reports(names), profile=args.profile, seed=args.seed, seconds=time.perf_counter() - t0,
+            workers=args.workers, isolation=settings.isolation, strict=settings.strict,
+            known_failures_file=settings.known_failures, limits=limits, complete=complete,
+            interrupted=caught.name, planned=n_checks * len(found)))
+    partial = PartialJson(args.json, json_of, lock=collector.lock) if args.json else None
+    wanted = progress_wanted(False if args.progress is None and args.verbose else args.progress)  # -v: pytest's lines
+    progress = Progress({name: n_checks for name in names}) if wanted else None
+    collector.listeners = [x for x in (progress, partial) if x is not None]
+    code = 0
+    try:
+        if partial is not None:
+            partial.write(False)      # an unwritable path stops the run before it starts
+        code = _run(args, settings, found, limits, pytest_args, collector, letters=progress is None)
+    except KeyboardInterrupt:
+        if caught.signum is None:     # not from our handler (raised by other means): as SIGINT
+            caught.signum = signal.SIGINT
+    finally:
+        stop_all()
+        if progress is not None:
+            progress.close()
+    return code, collector.reports(names), partial
+
+
+def _interrupted(args, caught, reports, partial, planned: int, seconds: float) -> int:
+    """A run stopped by SIGINT or SIGTERM: the table of what finished, the partial JSON (and the other
+    reports of what finished), status 130 or 143."""
+    from conformance.run.report import format_table
+    done = sum(len(r.verdicts) for r in reports)
+    started = [r for r in reports if r.verdicts]
+    print()
+    print(format_table(started) if started else "(no verdict yet)")
+    if partial is not None:
+        partial.finish(False)
+    _write_outputs(args, started, seconds)
+    print(f"\nbackprop-conformance: interrupted by {caught.name} after {done} of {planned} verdicts"
+          + (f"; the JSON report holds them ({args.json}, \"complete\": false)" if partial is not None else ""),
+          file=sys.stderr)
+    return caught.status
+
+
+def _print_results(args, reports, seconds: float) -> list:
+    """The replayed examples, the table, the findings' headlines and details, the summary line; the unexpected."""
+    from conformance.run.report import format_details, format_headlines, format_replay, format_table
     unexpected = [(r.impl_name, v.check) for r in reports for v in r.verdicts.values() if v.unexpected]
     replayed = format_replay(reports)
     if replayed:
@@ -274,10 +389,12 @@ def _report(args, settings, found, errors: List[str], limits, pytest_args: List[
     n_checks = sum(len(r.verdicts) for r in reports)
     print(f"{len(reports)} implementations, {n_checks} verdicts, {len(unexpected)} unexpected, "
           f"profile {args.profile}, seed {args.seed}, workers {args.workers or 1}, {seconds:.1f} s")
-    if args.json:
-        write_json(args.json, report_json(reports, profile=args.profile, seed=args.seed, seconds=seconds,
-                                          workers=args.workers, isolation=settings.isolation, strict=settings.strict,
-                                          known_failures_file=settings.known_failures, limits=limits))
+    return unexpected
+
+
+def _write_outputs(args, reports, seconds: float) -> None:
+    """--html, --save-failures and --repro-dir (the JSON report is written as the run goes)."""
+    from conformance.run.report import save_failures, write_reproducers
     if args.html:
         from conformance.run.html import write_html
         page = write_html(reports, args.html, profile=args.profile, seed=args.seed, seconds=seconds,
@@ -289,8 +406,3 @@ def _report(args, settings, found, errors: List[str], limits, pytest_args: List[
     if args.repro_dir:
         written = write_reproducers(reports, args.repro_dir)
         print(f"{len(written)} reproducer(s) written to {args.repro_dir}")
-    if errors:
-        for line in errors:
-            print(f"backprop-conformance: {line}", file=sys.stderr)
-        return 2
-    return 0 if not unexpected else 1

@@ -208,7 +208,8 @@ def summary_of(d: Optional[Diagnosis], v: Optional[Verdict] = None) -> str:
     if d is None or not d.cause:
         if d is not None and d.cause_text:
             return d.cause_text.split(";")[0]
-        return "no known cause" + (f" ({v.message.split(': ', 1)[-1].splitlines()[0][:80]})" if v else "")
+        first = (v.message.split(": ", 1)[-1].splitlines() or [""])[0][:80] if v else ""
+        return "no known cause" + (f" ({first})" if first else "")
     words = SHORT.get(d.cause) or CAUSES.get(d.cause, d.cause)
     text = d.cause_text or ""
     if d.cause == "scaled" and d.factor is not None:

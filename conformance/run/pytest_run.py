@@ -28,8 +28,9 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from conformance.diagnosis.causes import Diagnosis
 from conformance.dropin.discovery import ENV_VAR
@@ -40,7 +41,7 @@ from conformance.run.loading import (CMD_VAR, CONVENTIONS_VAR, DECLARATIONS_VAR,
                                      settings_from_env)
 from conformance.run.verdicts import ImplementationReport, Verdict
 
-__all__ = ["run_pytest", "Collector", "settings_from_env", "TEST_MODULE", "VERDICT_PROPERTY", "META_PROPERTY",
+__all__ = ["run_pytest", "Collector", "hide_letters", "settings_from_env", "TEST_MODULE", "VERDICT_PROPERTY", "META_PROPERTY",
            "settings_env"]
 
 #: The pytest module holding one test per (implementation, check).
@@ -68,27 +69,40 @@ _ID = re.compile(r"\[(?P<id>.*)\]$")
 
 
 class Collector:
-    """pytest plugin (controller side): gathers the Verdict of every conformance test report."""
+    """pytest plugin (controller side): gathers the Verdict of every conformance test report.
 
-    def __init__(self) -> None:
+    ``listeners`` (``conformance.run.live``: progress, the partial JSON report) are called with
+    ``(implementation name, verdict, {implementation: verdicts so far})`` as each verdict arrives;
+    ``run_in_process`` feeds the same collector through ``add``.
+    """
+
+    def __init__(self, listeners: Sequence[Callable] = ()) -> None:
         self.verdicts: Dict[str, Dict[str, Verdict]] = {}
         self.meta: Dict[str, dict] = {}
+        self.listeners = list(listeners)
+        self.lock = threading.RLock()     # held while a verdict is added (a listener's timer reads the reports)
 
-    def _add(self, impl: str, verdict: Verdict) -> None:
-        self.verdicts.setdefault(impl, {})[verdict.check] = verdict
+    def add(self, impl: str, verdict: Verdict, meta: Optional[dict] = None) -> None:
+        """Record one verdict (and the implementation's description, once), then tell the listeners."""
+        with self.lock:
+            if meta is not None:
+                self.meta.setdefault(impl, meta)
+            self.verdicts.setdefault(impl, {})[verdict.check] = verdict
+            done = {name: len(v) for name, v in self.verdicts.items()}
+            for listener in self.listeners:
+                listener(impl, verdict, done)
 
     def pytest_runtest_logreport(self, report) -> None:
         props = dict(report.user_properties)
         if VERDICT_PROPERTY in props and report.when == "call":
             meta = json.loads(props[META_PROPERTY])
-            self.meta.setdefault(meta["name"], meta)
-            self._add(meta["name"], Verdict.from_dict(json.loads(props[VERDICT_PROPERTY])))
+            self.add(meta["name"], Verdict.from_dict(json.loads(props[VERDICT_PROPERTY])), meta)
         elif report.failed and "test_implementations.py" in report.nodeid and VERDICT_PROPERTY not in props:
             m = _ID.search(report.nodeid)
             if m and "::" in m.group("id"):
                 impl, check = m.group("id").rsplit("::", 1)
                 text = str(report.longrepr).strip().splitlines()[-1:] or ["no details"]
-                self._add(impl, Verdict(check, "fail", f"[{impl}] {check}: the test crashed ({report.when}): {text[0]}",
+                self.add(impl, Verdict(check, "fail", f"[{impl}] {check}: the test crashed ({report.when}): {text[0]}",
                                         diagnosis=Diagnosis(cause="raises", cause_text=text[0], check=check, impl=impl)))
 
     def reports(self, order: Sequence[str] = ()) -> List[ImplementationReport]:
@@ -105,16 +119,33 @@ class Collector:
         return out
 
 
+def hide_letters():
+    """A pytest plugin: no '.', 's', 'x' per test on the terminal (a progress line shows the run instead)."""
+    import pytest
+
+    class HideLetters:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_report_teststatus(self, report, config):
+            outcome = yield
+            result = outcome.get_result()
+            if result and len(result) == 3 and isinstance(result[1], str) and len(result[1]) <= 1:
+                outcome.force_result((result[0], "", result[2]))
+
+    return HideLetters()
+
+
 def run_pytest(target: Optional[str] = None, *, profile: str = "ci", checks: Optional[str] = None, seed: int = 0,
                workers: Optional[str] = None, junitxml: Optional[str] = None, time_limit: Optional[float] = None,
                extra_args: Sequence[str] = (), quiet: bool = True, settings: Optional[RunSettings] = None,
-               limits: Optional[Limits] = None, found: Optional[list] = None
-               ) -> Tuple[int, List[ImplementationReport], List[str]]:
+               limits: Optional[Limits] = None, found: Optional[list] = None, collector: Optional[Collector] = None,
+               letters: bool = True) -> Tuple[int, List[ImplementationReport], List[str]]:
     """Run the conformance tests under pytest; (exit code, reports, names in discovery order).
 
     ``settings`` (``conformance.run.loading.RunSettings``) describes the run in full; without it the
     keyword arguments do, with the defaults (worker processes, the implementations' own known failures).
     ``found``: the implementations ``found_for_run(settings)`` returned, when the caller has them already.
+    ``collector``: the caller's (with its listeners), which then holds the verdicts also when the run is
+    interrupted.  ``letters=False``: pytest prints no letter per test (a progress line replaces them).
     """
     import pytest
 
@@ -125,13 +156,14 @@ def run_pytest(target: Optional[str] = None, *, profile: str = "ci", checks: Opt
     os.environ.update(env)
     args = [str(TEST_MODULE), "-p", "no:cacheprovider", "-o", "addopts=", "-o", "console_output_style=classic",
             "-rN", "--tb=no", "-qq" if quiet else "-v", "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            "-W", "ignore::pytest.PytestUnknownMarkWarning"]
+            "-W", "ignore::pytest.PytestUnknownMarkWarning", "-W", "ignore::pytest.PytestExperimentalApiWarning"]
     if workers not in (None, "", "0"):
         args += ["-n", str(workers), "--dist", "worksteal"]
     if junitxml:
         args += ["--junitxml", junitxml, "-o", "junit_family=xunit1", "-o", "junit_suite_name=backprop-conformance"]
     args += list(extra_args)
-    collector = Collector()
+    collector = Collector() if collector is None else collector
+    plugins = [collector] if letters else [collector, hide_letters()]
     sys.modules.pop("conformance.test_implementations", None)  # its settings are read at import
     rows = None
     try:
@@ -143,7 +175,7 @@ def run_pytest(target: Optional[str] = None, *, profile: str = "ci", checks: Opt
             os.close(fd)
             write_rows(rows, found)
             os.environ[DECLARATIONS_VAR] = rows
-        code = int(pytest.main(args, plugins=[collector]))
+        code = int(pytest.main(args, plugins=plugins))
     finally:
         stop_all()
         if rows:

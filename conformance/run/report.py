@@ -7,12 +7,13 @@ from typing import Iterable, List, Optional
 
 from conformance.diagnosis.causes import CAUSES, Diagnosis
 from conformance.run.findings import Finding, findings, headline
+from conformance.run.live import write_atomically
 from conformance.run.verdicts import FAMILIES, STATUSES, FamilySummary, ImplementationReport, Verdict, family_of
 
 __all__ = ["format_verdict", "format_table", "format_headlines", "format_finding", "format_failures", "format_known",
            "format_ignored", "format_skipped", "format_details", "report_json", "write_reproducers",
            "format_replay", "save_failures",
-           "write_json",
+           "write_json", "json_text",
            # records, re-exported for the callers of the earlier single module
            "STATUSES", "FAMILIES", "Verdict", "FamilySummary", "ImplementationReport", "family_of"]
 
@@ -216,13 +217,20 @@ def format_details(reports: List[ImplementationReport], *, known: bool = True, s
 
 def report_json(reports: List[ImplementationReport], *, profile: str, seed: int, seconds: float,
                 workers: Optional[str] = None, isolation: str = "workers", strict: bool = False,
-                known_failures_file: Optional[str] = None, limits=None) -> dict:
+                known_failures_file: Optional[str] = None, limits=None, complete: bool = True,
+                interrupted: Optional[str] = None, planned: Optional[int] = None) -> dict:
     """The machine-readable report: one entry per implementation, verdicts keyed by check id.
+
+    ``complete`` is false while the run goes (``--json`` is rewritten as verdicts arrive) and in the
+    report an interrupted run leaves (``interrupted``: the signal's name); ``planned``: the number of
+    verdicts the run set out to make (``verdicts_done`` of them are in the report).
 
     ``isolation`` ("workers" or "in-process"), ``strict`` and ``known_failures_file`` say how far the
     implementations were trusted; ``limits`` (``conformance.isolation.client.Limits``) what their workers
     were allowed."""
-    out = {"tool": "backprop-conformance", "profile": profile, "seed": seed, "workers": workers,
+    out = {"tool": "backprop-conformance", "complete": complete, "interrupted": interrupted,
+           "verdicts_done": sum(len(r.verdicts) for r in reports), "verdicts_planned": planned,
+           "profile": profile, "seed": seed, "workers": workers,
            "seconds": round(seconds, 3), "ok": all(r.ok for r in reports), "isolation": isolation,
            "strict": strict, "known_failures_file": known_failures_file}
     if limits is not None:
@@ -233,10 +241,14 @@ def report_json(reports: List[ImplementationReport], *, profile: str, seed: int,
     return out
 
 
+def json_text(data: dict) -> str:
+    """The report as written: indented JSON and a final newline."""
+    return json.dumps(data, indent=2, sort_keys=False, default=str) + "\n"
+
+
 def write_json(path: str, data: dict) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, sort_keys=False, default=str)
-        fh.write("\n")
+    """``data`` into ``path`` atomically (a temporary file, then ``os.replace``)."""
+    write_atomically(path, json_text(data))
 
 
 def write_reproducers(reports: List[ImplementationReport], folder) -> List[str]:

@@ -14,7 +14,7 @@ import dataclasses
 import os
 import time
 import traceback
-from typing import Iterable, List, Optional, Sequence
+from typing import Callable, Iterable, List, Optional, Sequence
 
 from conformance.checks import CHECKS, CheckResult, select_checks
 from conformance.checks.registry import unmatched_known_failures
@@ -104,18 +104,23 @@ def run_check(impl: Implementation, check: str, *, profile: str = "ci", seed: in
 
 
 def check_implementation(impl: Implementation, *, profile: str = "ci", checks: Optional[Iterable[str]] = None,
-                         seed: int = 0, eta: Optional[float] = None,
-                         time_limit: Optional[float] = None) -> ImplementationReport:
-    """Run the selected checks (all by default) on one implementation; never raises for it."""
+                         seed: int = 0, eta: Optional[float] = None, time_limit: Optional[float] = None,
+                         on_verdict: Optional[Callable[[Implementation, Verdict], None]] = None
+                         ) -> ImplementationReport:
+    """Run the selected checks (all by default) on one implementation; never raises for it.
+
+    ``on_verdict(impl, verdict)`` is called as each verdict is made (progress, a partial report)."""
     t0 = time.perf_counter()
     impl = validated(impl)
     report = ImplementationReport(impl.name, description=impl.description, source=impl.source)
     for check in select_checks(list(checks) if checks is not None else None):
         report.verdicts[check] = run_check(impl, check, profile=profile, seed=seed, eta=eta, time_limit=time_limit)
+        if on_verdict is not None:
+            on_verdict(impl, report.verdicts[check])
     report.seconds = time.perf_counter() - t0
     return report
 
 
 def run_in_process(impls: Sequence[Implementation], **kwargs) -> List[ImplementationReport]:
-    """``check_implementation`` for every implementation, in order."""
+    """``check_implementation`` for every implementation, in order (``on_verdict`` as there)."""
     return [check_implementation(impl, **kwargs) for impl in impls]
