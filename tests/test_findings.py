@@ -154,3 +154,12 @@ def test_every_reproducer_printed_runs_as_pasted_from_any_folder(impl, tmp_path)
         out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr[-3000:]
         assert "entries wrong" in out.stdout or "your function raised" in out.stdout or "right" in out.stdout, out.stdout
+
+
+def test_a_size_condition_that_starts_at_drawn_sizes_gives_way_to_the_mechanism():
+    """Summed over the batch: the ladder's bisection says 'wrong from N = 2', the drawn examples name the
+    mechanism; one finding, and it names the mechanism, not 'wrong from some batch size on'."""
+    report = check_implementation(subject("t.summed", "summed"), profile="dev",
+                                  checks=["reference.agreement", "sizes.batch"])
+    [f] = findings(report)
+    assert f.cause == "summed_not_averaged" and {"reference.agreement", "sizes.batch"} <= set(f.checks)

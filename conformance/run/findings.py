@@ -26,6 +26,7 @@ from typing import List, Optional
 
 from conformance.checks.registry import fundamental_order
 from conformance.diagnosis.causes import CAUSES, SHORT, Diagnosis
+from conformance.dropin.protocol import DRAWN_MAX_DEPTH, DRAWN_MAX_N, DRAWN_MAX_WIDTH
 from conformance.run.verdicts import ImplementationReport, Verdict
 
 __all__ = ["Finding", "findings", "headline", "summary_of", "short_condition"]
@@ -119,6 +120,19 @@ def _same_error(a: "Finding", b: "Finding") -> bool:
     return bool(texts & ({_error_text(v) for v in b.verdicts} - {""}))
 
 
+#: The largest size Hypothesis draws on each axis (``Support.drawn``): a size condition that starts
+#: below (not at the edge) describes a bug the drawn examples see, not one of realistic sizes.
+DRAWN = {"wrong_from_batch_size": DRAWN_MAX_N, "wrong_from_width": DRAWN_MAX_WIDTH, "wrong_from_depth": DRAWN_MAX_DEPTH}
+
+
+def _within_drawn(size: "Finding") -> bool:
+    """True when a size finding's condition says 'wrong from' a size the drawn examples reach."""
+    d = size.diagnosis
+    text = " ".join([d.cause_text or "", *d.conditions]) if d is not None else ""
+    m = re.search(r"from (?:N = |width |depth )(\d+)", text)
+    return m is not None and int(m.group(1)) < DRAWN[size.cause]
+
+
 def _merge(into: "Finding", other: "Finding", cause: Optional[str]) -> None:
     into.verdicts += [v for v in other.verdicts if v not in into.verdicts]
     into.cause = cause
@@ -146,6 +160,10 @@ def _consolidate(out: List["Finding"]) -> List["Finding"]:
     for size in [f for f in out if f.cause in SIZES]:
         for f in [f for f in out if f is not size and f.cause not in SIZES and _kind(f.cause) != "own"
                   and SIZES[size.cause] in _signature(f)]:
+            if _kind(f.cause) == "mechanism" and _within_drawn(size):
+                _merge(f, size, f.cause)        # wrong already at drawn sizes: the mechanism says it best
+                out.remove(size)
+                break
             _merge(size, f, size.cause)         # the same size pattern: the size condition says it best
             out.remove(f)
     for f in [f for f in out if f.cause in SYMPTOM]:
